@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` and `make test`. Everything else is their helpers.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := run
+
+.PHONY: run test test-unit test-browser bench venv deps dev-deps system-deps db demo clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.deps
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+# Debian's chromium drives the browser tests (never `playwright install`); the GOST engine
+# makes real signatures for the signature tests.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! [ -e /usr/lib/x86_64-linux-gnu/engines-3/gost.so -o -n "$$(find /usr/lib -name 'gost.so' 2>/dev/null | head -1)" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libengine-gost-openssl >/dev/null; \
+	fi
+
+db: deps
+	$(BIN)/flask init-db
+
+demo: db
+	$(BIN)/flask demo-data
+
+run: db
+	$(BIN)/python run.py
+
+test: dev-deps system-deps
+	$(BIN)/python -m pytest -q
+
+test-unit: dev-deps
+	$(BIN)/python -m pytest -q -m "not browser"
+
+test-browser: dev-deps system-deps
+	$(BIN)/python -m pytest -q -m browser
+
+bench: dev-deps
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,79 @@
+"""Configuration read from environment variables, with an embedded SQLite default.
+
+Every deployment choice (database, queue, mail transport, SMS gateway) is made here
+by configuration alone; code never changes between the embedded and the scaled layout.
+"""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def instance_dir() -> Path:
+    """The folder for local state (database, queue, outbox, files); created on demand."""
+    path = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _persistent_secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = instance_dir() / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'portal.sqlite3'}"
+
+
+def redis_url() -> str | None:
+    return os.environ.get("REDIS_URL") or None
+
+
+class Config:
+    """Flask settings; built per app so tests can point it at their own instance dir."""
+
+    def __init__(self):
+        self.SECRET_KEY = _persistent_secret_key()
+        self.DATABASE_URL = database_url()
+        self.REDIS_URL = redis_url()
+        self.SMTP_URL = os.environ.get("SMTP_URL") or None
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "info@so-online.ru")
+        self.SMS_URL = os.environ.get("SMS_URL") or None
+        self.STORAGE_DIR = os.environ.get("STORAGE_DIR") or str(instance_dir() / "files")
+        self.OUTBOX_DIR = str(instance_dir() / "outbox")
+        self.SMS_OUTBOX = str(instance_dir() / "sms-outbox.jsonl")
+        self.TRUSTED_ROOTS_DIR = os.environ.get("TRUSTED_ROOTS_DIR") or None
+        self.BASE_URL = os.environ.get("BASE_URL") or None
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_TIME_LIMIT = None
+        # Uploads are streamed to disk; Flask must not refuse them before our own check.
+        self.MAX_CONTENT_LENGTH = 200 * 1024 * 1024
+        self.MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+
+
+def host() -> str:
+    return os.environ.get("HOST", "127.0.0.1")
+
+
+def port() -> int:
+    return int(os.environ.get("PORT", "5000"))

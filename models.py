@@ -1,0 +1,447 @@
+"""The domain model: users, organisations, appeals and everything hanging off them.
+
+One DatabaseProxy serves SQLite and PostgreSQL alike; the URL decides which.
+All times are stored as naive UTC and shown in Moscow time by the templates.
+"""
+import datetime as dt
+import secrets
+
+from peewee import (
+    BigIntegerField, BooleanField, CharField, DatabaseProxy, DateTimeField,
+    ForeignKeyField, IntegerField, Model, TextField, fn,
+)
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+
+def utcnow() -> dt.datetime:
+    """Current UTC time without tzinfo, the form every DateTimeField stores."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def connect_database(url: str):
+    """Open the database named by URL and bind it to the proxy."""
+    if url.startswith("sqlite"):
+        database = connect(url, pragmas={"foreign_keys": 1, "journal_mode": "wal",
+                                         "busy_timeout": 10000, "synchronous": "normal"})
+        _register_unicode_functions(database)
+    else:
+        database = connect(url, autorollback=True)
+    db.initialize(database)
+    return database
+
+
+def _register_unicode_functions(database):
+    """SQLite's lower() folds only ASCII; give it a Unicode casefold for Russian search."""
+    @database.func("casefold")
+    def casefold(value):  # noqa: ANN001 - SQLite scalar function
+        return value.casefold() if isinstance(value, str) else value
+
+
+def fold(text: str | None) -> str:
+    """Text as stored in search columns: casefolded, ё as е, single spaces."""
+    return " ".join((text or "").casefold().replace("ё", "е").split())
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Organization(BaseModel):
+    """The grid company (kind 'grid') or a guaranteeing supplier (kind 'supplier')."""
+    GRID, SUPPLIER = "grid", "supplier"
+    kind = CharField(max_length=16, index=True)
+    name = CharField(max_length=255)
+    short_name = CharField(max_length=255, default="")
+    inn = CharField(max_length=12, default="")
+    ogrn = CharField(max_length=15, default="")
+    inbox_email = CharField(max_length=255, default="")
+    phone = CharField(max_length=64, default="")
+    address = CharField(max_length=500, default="")
+    active = BooleanField(default=True)
+    next_number = IntegerField(default=1)
+    created_at = DateTimeField(default=utcnow)
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def grid(cls):
+        """The grid company running this portal (the first one created)."""
+        return cls.select().where(cls.kind == cls.GRID).order_by(cls.id).first()
+
+    @classmethod
+    def suppliers(cls):
+        return (cls.select().where((cls.kind == cls.SUPPLIER) & (cls.active == True))  # noqa: E712
+                .order_by(cls.name))
+
+
+class User(BaseModel):
+    """Applicants and staff in one table; `role` tells them apart."""
+    APPLICANT, GRID_CLERK, SUPPLIER_CLERK, ADMIN = "applicant", "grid", "supplier", "admin"
+    STAFF_ROLES = (GRID_CLERK, SUPPLIER_CLERK, ADMIN)
+    PERSON, SOLE_TRADER, COMPANY = "fl", "ip", "ul"
+    LEGAL_FORMS = {PERSON: "Физическое лицо", SOLE_TRADER: "Индивидуальный предприниматель",
+                   COMPANY: "Юридическое лицо"}
+
+    email = CharField(max_length=255, unique=True)  # the login, stored lower-cased
+    role = CharField(max_length=16, default=APPLICANT, index=True)
+    organization = ForeignKeyField(Organization, null=True, backref="staff", on_delete="RESTRICT")
+    legal_form = CharField(max_length=2, null=True)
+    last_name = CharField(max_length=100, default="")
+    first_name = CharField(max_length=100, default="")
+    middle_name = CharField(max_length=100, default="")
+    company_name = CharField(max_length=500, default="")
+    snils = CharField(max_length=14, null=True, unique=True)
+    inn = CharField(max_length=12, null=True, index=True)
+    ogrn = CharField(max_length=13, null=True, index=True)
+    ogrnip = CharField(max_length=15, null=True, index=True)
+    kpp = CharField(max_length=9, null=True)
+    phone = CharField(max_length=20, default="")
+    notify_email = CharField(max_length=255, default="")
+    password_hash = CharField(max_length=255)
+    session_token = CharField(max_length=64, unique=True, default=lambda: secrets.token_urlsafe(32))
+    is_active = BooleanField(default=True)
+    confirmed = BooleanField(default=False)
+    confirmed_by = ForeignKeyField("self", null=True, on_delete="SET NULL")
+    confirmed_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    search_text = TextField(default="")
+
+    # Flask-Login protocol -------------------------------------------------
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_anonymous(self):
+        return False
+
+    def get_id(self):
+        # A token, not the row id: rotating it signs out every session of the user.
+        return self.session_token
+
+    # Domain helpers --------------------------------------------------------
+    @property
+    def is_staff(self):
+        return self.role in self.STAFF_ROLES
+
+    @property
+    def is_applicant(self):
+        return self.role == self.APPLICANT
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def short_name(self):
+        """"Сергеев П. С." as the manual's menu shows the user."""
+        initials = "".join(f"{p[0]}. " for p in (self.first_name, self.middle_name) if p).strip()
+        return f"{self.last_name} {initials}".strip()
+
+    @property
+    def display_name(self):
+        if self.legal_form == self.COMPANY and self.company_name:
+            return f"{self.company_name} {self.short_name}"
+        if self.legal_form == self.SOLE_TRADER:
+            return f"ИП {self.short_name}"
+        return self.short_name or self.email
+
+    @property
+    def legal_form_label(self):
+        return self.LEGAL_FORMS.get(self.legal_form, "")
+
+    def refresh_search_text(self):
+        self.search_text = fold(" ".join(filter(None, (
+            self.email, self.full_name, self.company_name, self.snils,
+            (self.snils or "").replace("-", "").replace(" ", ""),
+            self.inn, self.ogrn, self.ogrnip, self.phone, self.notify_email))))
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_text()
+        return super().save(*args, **kwargs)
+
+    @classmethod
+    def by_email(cls, email: str):
+        return cls.get_or_none(cls.email == (email or "").strip().lower())
+
+
+class LegalDocument(BaseModel):
+    """A text the applicant accepts at registration; each edit is a new version."""
+    PERSONAL_DATA, E_INTERACTION = "personal-data", "e-interaction"
+    key = CharField(max_length=32, index=True)
+    version = IntegerField(default=1)
+    title = CharField(max_length=255)
+    body_html = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("key", "version"), True),)
+
+    @classmethod
+    def current(cls, key):
+        return cls.select().where(cls.key == key).order_by(cls.version.desc()).first()
+
+
+class Consent(BaseModel):
+    """What an applicant accepted, which version, when and from where."""
+    user = ForeignKeyField(User, backref="consents", on_delete="CASCADE")
+    document = ForeignKeyField(LegalDocument, on_delete="RESTRICT")
+    accepted_at = DateTimeField(default=utcnow)
+    ip = CharField(max_length=64, default="")
+    user_agent = CharField(max_length=500, default="")
+
+
+class Setting(BaseModel):
+    """Key/value settings edited by the administrator, with defaults in code."""
+    DEFAULTS = {
+        "require_confirmed": "1",
+        "max_upload_mb": "30",
+        "office_address": "г. Калиновск, ул. Энергетиков, д. 1, каб. 101",
+        "office_hours": "пн–чт 8:30–17:30, пт 8:30–16:15",
+        "contact_phone": "8 (800) 000-00-00",
+        "contact_email": "info@so-online.ru",
+    }
+    key = CharField(max_length=64, unique=True)
+    value = TextField(default="")
+
+    @classmethod
+    def value_of(cls, key: str) -> str:
+        row = cls.get_or_none(cls.key == key)
+        return row.value if row else cls.DEFAULTS.get(key, "")
+
+    @classmethod
+    def flag(cls, key: str) -> bool:
+        return cls.value_of(key) in ("1", "true", "yes", "on")
+
+    @classmethod
+    def put(cls, key: str, value: str):
+        cls.insert(key=key, value=value).on_conflict(
+            conflict_target=[cls.key], update={cls.value: value}).execute()
+
+
+class LoginAttempt(BaseModel):
+    """Every login attempt, for throttling brute force and for the audit."""
+    email = CharField(max_length=255, index=True)
+    ip = CharField(max_length=64, default="")
+    success = BooleanField(default=False)
+    at = DateTimeField(default=utcnow, index=True)
+
+
+class AuditLog(BaseModel):
+    """Append-only journal of staff actions and security events."""
+    at = DateTimeField(default=utcnow, index=True)
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    actor_email = CharField(max_length=255, default="")
+    action = CharField(max_length=64, index=True)
+    object_type = CharField(max_length=32, default="")
+    object_id = CharField(max_length=64, default="")
+    details = TextField(default="")
+    ip = CharField(max_length=64, default="")
+
+
+class StatusCatalog(BaseModel):
+    """Statuses a clerk picks from; kept by the administrator."""
+    name = CharField(max_length=255, unique=True)
+    sort_order = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+    def __str__(self):
+        return self.name
+
+
+class DocumentType(BaseModel):
+    """Document types: for the applicant's uploads and for the organisations' documents."""
+    APPLICANT, ORGANIZATION = "applicant", "organization"
+    name = CharField(max_length=255)
+    party = CharField(max_length=16, default=APPLICANT)
+    sort_order = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("party", "name"), True),)
+
+    def __str__(self):
+        return self.name
+
+
+class Appeal(BaseModel):
+    """An обращение: a ТП application (kind 'tp') or a message (kind 'message')."""
+    TP, MESSAGE = "tp", "message"
+    DRAFT, ACTIVE, ARCHIVE = "draft", "active", "archive"
+    POWER_CHOICES = {"le15": "≤15 кВт", "15_150": ">15 и ≤150 кВт", "gt150": ">150 кВт"}
+    SCHEME_CHOICES = {"permanent": "постоянная", "temporary": "временная"}
+
+    applicant = ForeignKeyField(User, backref="appeals", on_delete="CASCADE")
+    kind = CharField(max_length=16, index=True)
+    state = CharField(max_length=16, default=DRAFT, index=True)
+    organization = ForeignKeyField(Organization, backref="appeals", on_delete="RESTRICT")
+    reg_number = CharField(max_length=64, null=True)
+    subject = CharField(max_length=500, default="")
+    power = CharField(max_length=8, null=True)
+    scheme = CharField(max_length=16, null=True)
+    complies = BooleanField(null=True)
+    supplier = ForeignKeyField(Organization, null=True, backref="supplied_appeals",
+                               on_delete="RESTRICT")
+    comment_html = TextField(default="")
+    last_status = CharField(max_length=500, default="")
+    created_at = DateTimeField(default=utcnow, index=True)
+    updated_at = DateTimeField(default=utcnow, index=True)
+    sent_at = DateTimeField(null=True)
+    # Read state: unread for a side when the other side added data after it last looked.
+    applicant_activity_at = DateTimeField(null=True)
+    staff_activity_at = DateTimeField(null=True)
+    applicant_seen_at = DateTimeField(null=True)
+    staff_seen_at = DateTimeField(null=True)
+    new_status_for_applicant = BooleanField(default=False)
+    new_post_for_applicant = BooleanField(default=False)
+    search_text = TextField(default="")
+
+    class Meta:
+        indexes = (
+            (("organization", "reg_number"), True),
+            (("applicant", "state", "created_at"), False),
+            (("applicant", "state", "updated_at"), False),
+        )
+
+    @property
+    def power_label(self):
+        return self.POWER_CHOICES.get(self.power, "")
+
+    @property
+    def scheme_label(self):
+        return self.SCHEME_CHOICES.get(self.scheme, "")
+
+    @property
+    def summary(self):
+        """'≤15 кВт постоянная схема соответствует п.14 Правил' or 'Тема: …'."""
+        if self.kind == self.MESSAGE:
+            return f"Тема: {self.subject}"
+        point = "п.14" if self.applicant.legal_form == User.PERSON else "п.12(1)"
+        parts = [self.power_label, f"{self.scheme_label} схема" if self.scheme else "",
+                 (("соответствует" if self.complies else "не соответствует") + f" {point} Правил")
+                 if self.complies is not None else ""]
+        return " ".join(p for p in parts if p)
+
+    def refresh_search(self, extra_texts=()):
+        """Rebuild the casefolded search column from the appeal's main data.
+
+        extra_texts: texts of thread posts not yet saved; the caller passes the
+        plain text of every post (see sanitize.html_to_text)."""
+        from sanitize import html_to_text
+        posts = [html_to_text(p.body_html) for p in
+                 Post.select(Post.body_html).where(Post.appeal == self)] if self.id else []
+        supplier = self.supplier.name if self.supplier_id else ""
+        self.search_text = fold(" ".join(filter(None, [
+            self.reg_number or "", self.subject, html_to_text(self.comment_html),
+            self.last_status, supplier, self.organization.name if self.organization_id else "",
+            *posts, *extra_texts])))
+
+    @property
+    def unread_for_applicant(self):
+        return bool(self.staff_activity_at and (
+            not self.applicant_seen_at or self.staff_activity_at > self.applicant_seen_at))
+
+    @property
+    def unread_for_staff(self):
+        return bool(self.applicant_activity_at and (
+            not self.staff_seen_at or self.applicant_activity_at > self.staff_seen_at))
+
+
+class Post(BaseModel):
+    """One message in an appeal's thread."""
+    APPLICANT, GRID, SUPPLIER = "applicant", "grid", "supplier"
+    appeal = ForeignKeyField(Appeal, backref="posts", on_delete="CASCADE")
+    author = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    side = CharField(max_length=16)
+    organization = ForeignKeyField(Organization, null=True, on_delete="RESTRICT")
+    body_html = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class StatusEvent(BaseModel):
+    """One line of an appeal's status history."""
+    SENT, NUMBER, STATUS, ARCHIVE = "sent", "number", "status", "archive"
+    appeal = ForeignKeyField(Appeal, backref="status_events", on_delete="CASCADE")
+    kind = CharField(max_length=16, default=STATUS)
+    text = CharField(max_length=500)
+    author = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    organization = ForeignKeyField(Organization, null=True, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Document(BaseModel):
+    """A file attached to an appeal by the applicant, the grid company or a supplier."""
+    appeal = ForeignKeyField(Appeal, backref="documents", on_delete="CASCADE")
+    post = ForeignKeyField(Post, null=True, backref="documents", on_delete="SET NULL")
+    party = CharField(max_length=16)  # applicant / grid / supplier
+    organization = ForeignKeyField(Organization, null=True, on_delete="RESTRICT")
+    doc_type = CharField(max_length=255)
+    file_name = CharField(max_length=255)
+    content_type = CharField(max_length=255, default="application/octet-stream")
+    size = BigIntegerField()
+    sha256 = CharField(max_length=64)
+    storage_key = CharField(max_length=128, unique=True)
+    needs_applicant_signature = BooleanField(default=False)
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Signature(BaseModel):
+    """A signature on a document: ПЭП by SMS code or КЭП (detached CAdES)."""
+    PEP, KEP = "pep", "kep"
+    document = ForeignKeyField(Document, backref="signatures", on_delete="CASCADE")
+    signer = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    side = CharField(max_length=16)
+    kind = CharField(max_length=8)
+    signed_at = DateTimeField(default=utcnow)
+    evidence = TextField(default="")  # JSON: hash, phone, ip, user agent, code id / report
+    sig_storage_key = CharField(max_length=128, null=True)
+
+
+class SmsCode(BaseModel):
+    """A one-time ПЭП code, kept only as a hash."""
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    document = ForeignKeyField(Document, null=True, on_delete="CASCADE")
+    phone = CharField(max_length=20)
+    code_hash = CharField(max_length=128)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    attempts = IntegerField(default=0)
+    used_at = DateTimeField(null=True)
+
+
+class Notification(BaseModel):
+    """Outbox row for one e-mail or SMS; written in the same transaction as its event."""
+    EMAIL, SMS = "email", "sms"
+    channel = CharField(max_length=8, default=EMAIL)
+    recipient = CharField(max_length=255)
+    subject = CharField(max_length=500, default="")
+    body_text = TextField(default="")
+    body_html = TextField(default="")
+    appeal = ForeignKeyField(Appeal, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow, index=True)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow, index=True)
+    claimed_until = DateTimeField(null=True)  # a sender holds the row until then
+    last_error = TextField(default="")
+    sent_at = DateTimeField(null=True, index=True)
+
+
+ALL_MODELS = [Organization, User, LegalDocument, Consent, Setting, LoginAttempt, AuditLog,
+              StatusCatalog, DocumentType, Appeal, Post, StatusEvent, Document, Signature,
+              SmsCode, Notification]
+
+
+def audit(action: str, *, actor=None, obj=None, details: str = "", ip: str = ""):
+    """Append one row to the journal of actions."""
+    AuditLog.create(actor=actor, actor_email=getattr(actor, "email", "") or "",
+                    action=action, object_type=type(obj).__name__ if obj is not None else "",
+                    object_id=str(getattr(obj, "id", "") or ""), details=details, ip=ip)
+
+
+__all__ = [name for name in dir() if not name.startswith("_")] + ["fn"]

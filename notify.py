@@ -1,0 +1,65 @@
+"""The outbox: notifications are rows written in the event's transaction, sent after commit.
+
+Callers create rows inside their `db.atomic()` block with email()/sms(); the app's
+after-request hook (or an explicit flush()) queues delivery once the data is committed.
+A periodic sweep in tasks.py catches anything whose enqueue was lost.
+"""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import g, has_app_context, render_template
+
+from models import Notification
+from tasks import deliver_notification
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+WEEKDAYS = ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"]
+MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+          "сентября", "октября", "ноября", "декабря"]
+
+
+def sent_line(moment: dt.datetime | None = None) -> str:
+    """'четверг, 6 августа 2020 г. 06:28 (МСК)' as the manual's e-mails end."""
+    moment = (moment or dt.datetime.now(dt.timezone.utc)).astimezone(MOSCOW)
+    return (f"{WEEKDAYS[moment.weekday()]}, {moment.day} {MONTHS[moment.month - 1]} "
+            f"{moment.year} г. {moment:%H:%M} (МСК)")
+
+
+def _pending() -> list:
+    if has_app_context():
+        if "outbox_pending" not in g:
+            g.outbox_pending = []
+        return g.outbox_pending
+    return _fallback_pending
+
+
+_fallback_pending: list = []
+
+
+def email(recipient: str, template: str, *, appeal=None, **context) -> Notification | None:
+    """Render templates/email/<template>.{txt,html} into an outbox row; None without a recipient."""
+    if not recipient:
+        return None
+    context.setdefault("sent_line", sent_line())
+    subject = render_template(f"email/{template}.subject.txt", **context).strip()
+    row = Notification.create(
+        channel=Notification.EMAIL, recipient=recipient, subject=subject, appeal=appeal,
+        body_text=render_template(f"email/{template}.txt", **context),
+        body_html=render_template(f"email/{template}.html", **context))
+    _pending().append(row.id)
+    return row
+
+
+def sms(phone: str, text: str) -> Notification:
+    """An SMS outbox row."""
+    row = Notification.create(channel=Notification.SMS, recipient=phone, body_text=text)
+    _pending().append(row.id)
+    return row
+
+
+def flush():
+    """Queue delivery of the rows created so far; call after their transaction committed."""
+    pending = _pending()
+    ids, pending[:] = list(pending), []
+    for notification_id in ids:
+        deliver_notification(notification_id)

@@ -1,0 +1,27 @@
+"""Rich text from users (comments, messages) reduced to a safe subset of HTML with nh3."""
+import re
+
+import nh3
+
+ALLOWED_TAGS = {"p", "br", "b", "strong", "i", "em", "u", "ul", "ol", "li", "a", "blockquote",
+                "h3", "h4", "s", "div", "span"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+
+
+def clean_html(html: str | None) -> str:
+    """Sanitised HTML: script, styles, event handlers and unknown tags removed."""
+    cleaned = nh3.clean(html or "", tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                        url_schemes={"http", "https", "mailto"}, link_rel="noopener nofollow")
+    return cleaned.strip()
+
+
+def html_to_text(html: str | None) -> str:
+    """Plain text of sanitised HTML, for e-mails and the search column."""
+    text = re.sub(r"<\s*(br|/p|/div|/li|/h\d)\s*/?>", "\n", html or "", flags=re.I)
+    text = nh3.clean(text, tags=set())
+    import html as html_lib
+    return re.sub(r"\n{3,}", "\n\n", html_lib.unescape(text)).strip()
+
+
+def is_blank(html: str | None) -> bool:
+    return not html_to_text(html).strip()

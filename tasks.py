@@ -1,0 +1,96 @@
+"""The huey queue and its tasks: delivery of outbox notifications (e-mail, SMS).
+
+Tasks bind at import, so the huey instance lives here; it is SqliteHuey in instance/
+by default and RedisHuey when REDIS_URL is set. Tasks take ids, never objects.
+"""
+import datetime as dt
+import logging
+
+from huey import RedisHuey, SqliteHuey, crontab
+
+import config
+from models import Notification, connect_database, db, utcnow
+
+log = logging.getLogger(__name__)
+
+if config.redis_url():
+    huey = RedisHuey("portal", url=config.redis_url())
+else:
+    huey = SqliteHuey("portal", filename=str(config.instance_dir() / "queue.sqlite3"))
+
+# Growing pauses between delivery attempts; after the last one the row waits for an admin.
+RETRY_DELAYS = [10, 30, 60, 300, 900, 3600]
+CLAIM_SECONDS = 300
+
+_settings = {}
+
+
+def configure(settings: dict):
+    """Called by the app factory: what delivery needs (SMTP URL, outbox, sender)."""
+    _settings.update(settings)
+
+
+@huey.on_startup()
+def _open_db():
+    """A consumer process outside the web app binds the database itself."""
+    if db.obj is None:
+        connect_database(config.database_url())
+        from mailer import send  # noqa: F401 - import check before work starts
+
+
+def _claim(notification_id: int) -> bool:
+    """Take the row for sending; False when it is sent or another sender holds it."""
+    now = utcnow()
+    claimed = (Notification.update(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
+               .where((Notification.id == notification_id) & Notification.sent_at.is_null()
+                      & (Notification.claimed_until.is_null() | (Notification.claimed_until < now)))
+               .execute())
+    return claimed == 1
+
+
+@huey.task()
+def deliver_notification(notification_id: int):
+    """Send one outbox row exactly once; on failure schedule a later attempt."""
+    from delivery import deliver  # delivery knows mail and SMS transports
+    with db.connection_context():
+        if not _claim(notification_id):
+            return "skipped"
+        row = Notification.get_by_id(notification_id)
+        try:
+            deliver(row, _settings)
+        except Exception as exc:  # noqa: BLE001 - any transport failure is retried
+            attempt = row.attempts + 1
+            delay = RETRY_DELAYS[min(attempt - 1, len(RETRY_DELAYS) - 1)]
+            (Notification.update(attempts=attempt, last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                                 claimed_until=None,
+                                 next_attempt_at=utcnow() + dt.timedelta(seconds=delay))
+             .where(Notification.id == notification_id).execute())
+            log.warning("notification %s failed (attempt %s): %s", notification_id, attempt, exc)
+            if attempt < len(RETRY_DELAYS) and not huey.immediate:
+                deliver_notification.schedule((notification_id,), delay=delay)
+            return "failed"
+        (Notification.update(attempts=row.attempts + 1, sent_at=utcnow(), claimed_until=None,
+                             last_error="")
+         .where(Notification.id == notification_id).execute())
+        return "sent"
+
+
+def pending_ids(limit: int = 500) -> list[int]:
+    """Unsent rows whose time has come and that no sender holds."""
+    now = utcnow()
+    query = (Notification.select(Notification.id)
+             .where(Notification.sent_at.is_null() & (Notification.next_attempt_at <= now)
+                    & (Notification.attempts < len(RETRY_DELAYS))
+                    & (Notification.claimed_until.is_null() | (Notification.claimed_until < now)))
+             .order_by(Notification.id).limit(limit))
+    return [row.id for row in query]
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_outbox():
+    """Re-queue rows left unsent by a crashed consumer, a lost Redis or a missed enqueue."""
+    with db.connection_context():
+        ids = pending_ids()
+    for notification_id in ids:
+        deliver_notification(notification_id)
+    return len(ids)

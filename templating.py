@@ -1,0 +1,27 @@
+"""Jinja filters and globals shared by the portal, the back office and e-mails."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def msk(value: dt.datetime | None, fmt: str = "%d.%m.%Y, %H:%M") -> str:
+    """A stored naive-UTC time shown in Moscow time ('30.07.2020, 22:49')."""
+    if not value:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(MOSCOW).strftime(fmt)
+
+
+def msk_date(value: dt.datetime | None) -> str:
+    return msk(value, "%d.%m.%Y")
+
+
+def file_size_mb(size: int | None) -> str:
+    """'0.0мб' as the manual's upload list shows sizes."""
+    return f"{(size or 0) / (1024 * 1024):.1f}мб"
+
+
+def init_app(app):
+    app.jinja_env.filters.update(msk=msk, msk_date=msk_date, mb=file_size_mb)

@@ -1,0 +1,16 @@
+"""Valid test accounts, their identifiers made with the checksum helpers."""
+import identifiers as ids
+
+PERSON = dict(legal_form="fl", email="ivanov@example.ru", last_name="Иванов", first_name="Иван",
+              middle_name="Петрович", snils=ids.make_snils("112233445"),
+              phone="+7 912 345 67 89", password="Secret-pass1", password2="Secret-pass1",
+              consent_personal_data="y", consent_e_interaction="y")
+SOLE_TRADER = dict(PERSON, legal_form="ip", email="petrov@example.ru", last_name="Петров",
+                   snils="", inn=ids.make_inn_person("5001007322"),
+                   ogrnip=ids.make_ogrnip("30450011600015"), phone="8 (912) 345-67-80")
+COMPANY = dict(PERSON, legal_form="ul", email="energy@example.ru", last_name="Сергеев",
+               first_name="Петр", middle_name="Сергеевич", snils="",
+               company_name="ООО «Энергия»", inn=ids.make_inn_legal("417487389"),
+               ogrn=ids.make_ogrn("116870245693"), kpp="419901495", phone="+79123456781")
+
+
