@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run
 
-.PHONY: run test test-unit test-browser bench venv deps dev-deps system-deps db demo clean
+.PHONY: run test test-unit test-browser bench venv deps dev-deps system-deps gost-deps db demo clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,12 +21,16 @@ $(VENV)/.dev-deps: requirements-dev.txt requirements.txt | $(BIN)/python
 deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
 
-# Debian's chromium drives the browser tests (never `playwright install`); the GOST engine
-# makes real signatures for the signature tests.
-system-deps:
-	@if ! command -v chromium >/dev/null || ! [ -e /usr/lib/x86_64-linux-gnu/engines-3/gost.so -o -n "$$(find /usr/lib -name 'gost.so' 2>/dev/null | head -1)" ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libengine-gost-openssl >/dev/null; \
-	fi
+# Debian's GOST engine hashes documents with Streebog fast when signatures are verified
+# (pure Python takes minutes for 30 MB) and makes real signatures in the tests.
+gost-deps:
+	@dpkg -s libengine-gost-openssl >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libengine-gost-openssl >/dev/null; }
+
+# Debian's chromium drives the browser tests (never `playwright install`).
+system-deps: gost-deps
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 db: deps
 	$(BIN)/flask init-db
@@ -34,7 +38,7 @@ db: deps
 demo: db
 	$(BIN)/flask demo-data
 
-run: db
+run: db gost-deps
 	$(BIN)/python run.py
 
 test: dev-deps system-deps

@@ -163,14 +163,20 @@ def demo_data() -> list[str]:
 
 def serve():
     """`make run`: the web server with the huey consumer in the same process (threads)."""
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_app()
     consumer = tasks.huey.create_consumer(workers=2, worker_type="thread", periodic=True)
     consumer.start()
+    server = make_server(config.host(), config.port(), app, threaded=True)
+    print(f"Личный кабинет: http://{config.host()}:{config.port()}/  "
+          f"(бэк-офис: /backoffice; Ctrl+C — остановить)", flush=True)
     try:
-        run_simple(config.host(), config.port(), app, threaded=True, use_reloader=False)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.server_close()
         consumer.stop(graceful=True)
 
 
