@@ -27,10 +27,11 @@ gost-deps:
 	@dpkg -s libengine-gost-openssl >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libengine-gost-openssl >/dev/null; }
 
-# Debian's chromium drives the browser tests (never `playwright install`).
+# Debian's chromium drives the browser tests (never `playwright install`); LibreOffice proves
+# the generated application form opens outside Word.
 system-deps: gost-deps
-	@command -v chromium >/dev/null || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium && command -v soffice; } >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libreoffice-writer-nogui >/dev/null; }
 
 db: deps
 	$(BIN)/flask init-db

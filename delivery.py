@@ -1,6 +1,6 @@
 """Transport for one outbox row: e-mail through mailer, SMS through the SMS gateway."""
 from mailer import build_message, send
-from models import Notification
+from models import Notification, Organization
 
 
 def deliver(row: Notification, settings: dict):
@@ -9,8 +9,19 @@ def deliver(row: Notification, settings: dict):
         from sms import send_sms
         send_sms(row.recipient, row.body_text, settings)
         return
-    msg = build_message(sender_name=settings.get("sender_name", ""),
+    msg = build_message(sender_name=settings.get("sender_name") or sender_name(),
                         sender=settings.get("mail_from", "info@so-online.ru"),
                         recipient=row.recipient, subject=row.subject,
                         text=row.body_text, html=row.body_html)
+    # One Message-ID per outbox row: should a crash fall between the SMTP server's "250 OK"
+    # and the row being marked sent, the repeat carries the same id and mail systems
+    # can drop it as a duplicate.
+    domain = msg["Message-ID"].rsplit("@", 1)[-1].rstrip(">")
+    msg.replace_header("Message-ID", f"<outbox-{row.id}-{row.created_at:%Y%m%d%H%M%S}@{domain}>")
     send(msg, settings.get("smtp_url"), settings.get("outbox_dir", "outbox"))
+
+
+def sender_name() -> str:
+    """«Личный кабинет <grid company>», the display name of every notification."""
+    grid = Organization.grid()
+    return f"Личный кабинет {grid.name}" if grid else "Личный кабинет"

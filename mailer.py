@@ -6,6 +6,7 @@ SMTP_URL forms: smtp://host:25, smtp://user:pass@host:587 (STARTTLS on 587 or wi
 import smtplib
 import ssl
 import uuid
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
@@ -19,7 +20,10 @@ def build_message(*, sender_name: str, sender: str, recipient: str, subject: str
     msg = EmailMessage()
     msg["From"] = formataddr((sender_name, sender)) if sender_name else sender
     msg["To"] = recipient
-    msg["Subject"] = subject
+    # EmailMessage's own folding can put the space between two words outside the
+    # encoded words, where RFC 2047 decoders drop it («добавленоновое»): encode it here.
+    msg.set_raw("Subject", subject if subject.isascii() else
+                Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n"))
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.split("@")[-1] or "localhost")
     msg["Auto-Submitted"] = "auto-generated"

@@ -8,7 +8,7 @@ existing database to the same shape (migrator.add_column, add_index, ...).
 from peewee import CharField, IntegerField, Model
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noqa: F401
 
-from models import ALL_MODELS, db, utcnow  # noqa: F401
+from models import ALL_MODELS, db, is_postgres, utcnow  # noqa: F401
 
 
 class SchemaVersion(Model):
@@ -23,7 +23,7 @@ class SchemaVersion(Model):
 
 def _migrator():
     database = db.obj
-    return SqliteMigrator(database) if database.__class__.__name__.startswith("Sqlite") \
+    return SqliteMigrator(database) if not is_postgres() \
         else PostgresqlMigrator(database)
 
 

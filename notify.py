@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import g, has_app_context, render_template
 
 from models import Notification
-from tasks import deliver_notification
+from tasks import enqueue
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 WEEKDAYS = ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"]
@@ -58,8 +58,11 @@ def sms(phone: str, text: str) -> Notification:
 
 
 def flush():
-    """Queue delivery of the rows created so far; call after their transaction committed."""
+    """Queue delivery of the rows created so far; call after their transaction committed.
+
+    A queue that cannot be reached does not fail the request whose data is committed:
+    the rows stay unsent in the outbox and the periodic sweep delivers them."""
     pending = _pending()
     ids, pending[:] = list(pending), []
     for notification_id in ids:
-        deliver_notification(notification_id)
+        enqueue(notification_id)

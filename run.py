@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         "smtp_url": app.config["SMTP_URL"], "mail_from": app.config["MAIL_FROM"],
         "outbox_dir": app.config["OUTBOX_DIR"], "sms_url": app.config["SMS_URL"],
         "sms_outbox": app.config["SMS_OUTBOX"], "sender_name": "",
+        "storage_dir": app.config["STORAGE_DIR"],
     })
     csrf.init_app(app)
     Babel(app, locale_selector=lambda: "ru")

@@ -19,8 +19,13 @@ else:
     huey = SqliteHuey("portal", filename=str(config.instance_dir() / "queue.sqlite3"))
 
 # Growing pauses between delivery attempts; after the last one the row waits for an admin.
+# Read at call time, so tests may swap in short delays.
 RETRY_DELAYS = [10, 30, 60, 300, 900, 3600]
 CLAIM_SECONDS = 300
+# The sweep leaves rows alone for this long after they became due: their own enqueue (after
+# commit) or scheduled retry normally takes them first, and re-queuing a backlog every
+# minute would only fill the queue with tasks that find the row claimed.
+SWEEP_GRACE_SECONDS = 30
 
 _settings = {}
 
@@ -30,12 +35,24 @@ def configure(settings: dict):
     _settings.update(settings)
 
 
+def settings_from_environment() -> dict:
+    """Delivery settings from the same environment variables the web app reads."""
+    cfg = config.Config()
+    return {"smtp_url": cfg.SMTP_URL, "mail_from": cfg.MAIL_FROM, "outbox_dir": cfg.OUTBOX_DIR,
+            "sms_url": cfg.SMS_URL, "sms_outbox": cfg.SMS_OUTBOX, "sender_name": ""}
+
+
 @huey.on_startup()
 def _open_db():
-    """A consumer process outside the web app binds the database itself."""
+    """A consumer process outside the web app binds the database and reads its settings.
+
+    (`huey_consumer tasks.huey` never runs the app factory: without this its e-mails
+    went to a relative ./outbox folder instead of SMTP_URL.)"""
     if db.obj is None:
         connect_database(config.database_url())
         from mailer import send  # noqa: F401 - import check before work starts
+    if not _settings:
+        configure(settings_from_environment())
 
 
 def _claim(notification_id: int) -> bool:
@@ -75,11 +92,13 @@ def deliver_notification(notification_id: int):
         return "sent"
 
 
-def pending_ids(limit: int = 500) -> list[int]:
-    """Unsent rows whose time has come and that no sender holds."""
+def pending_ids(limit: int = 500, grace_seconds: float | None = None) -> list[int]:
+    """Unsent rows due for at least the grace period that no sender holds, oldest first."""
     now = utcnow()
+    grace = SWEEP_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    due = now - dt.timedelta(seconds=grace)
     query = (Notification.select(Notification.id)
-             .where(Notification.sent_at.is_null() & (Notification.next_attempt_at <= now)
+             .where(Notification.sent_at.is_null() & (Notification.next_attempt_at <= due)
                     & (Notification.attempts < len(RETRY_DELAYS))
                     & (Notification.claimed_until.is_null() | (Notification.claimed_until < now)))
              .order_by(Notification.id).limit(limit))
@@ -94,3 +113,28 @@ def sweep_outbox():
     for notification_id in ids:
         deliver_notification(notification_id)
     return len(ids)
+
+
+def enqueue(notification_id: int) -> bool:
+    """Queue delivery of a committed row; False (logged) when the queue is unreachable.
+
+    The row is safe in the database either way: the periodic sweep sends it later."""
+    try:
+        deliver_notification(notification_id)
+        return True
+    except Exception:  # noqa: BLE001 - Redis down, queue file locked: the sweep recovers
+        log.exception("could not queue notification %s; the sweep will send it", notification_id)
+        return False
+
+
+@huey.periodic_task(crontab(minute="17"))
+def sweep_abandoned_uploads():
+    """Hourly: delete uploaded files whose form was never saved (older than a day)."""
+    from flask import Flask
+
+    from portal.uploads import sweep_pending
+    # The sweep reads STORAGE_DIR through flask.current_app; a bare app carries just that.
+    holder = Flask("sweep")
+    holder.config["STORAGE_DIR"] = _settings.get("storage_dir") or config.Config().STORAGE_DIR
+    with holder.app_context(), db.connection_context():
+        return sweep_pending()

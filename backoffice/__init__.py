@@ -7,15 +7,38 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from backoffice.access import StaffIndexView
+from backoffice.appeals import add_views as add_appeal_views
+from backoffice.admin_views import AuditLogView, OutboxView, SettingsView, StaffView
 from backoffice.applicants import ApplicantView
+from backoffice.catalogs import DocumentTypeView, StatusView, SupplierView
 from backoffice.auth import bp as auth_bp
 
 
 def init_admin(app):
     """Build the Admin and its views inside the factory (module-level instances collide)."""
     app.register_blueprint(auth_bp)
+    from backoffice import signing as staff_signing
+    staff_signing.init_app(app)  # КЭП of staff, payments (backoffice/signing.py)
     admin = Admin(app, name="Бэк-офис", url="/backoffice", endpoint="admin",
                   index_view=StaffIndexView(name="Главная", url="/backoffice"),
                   theme=Bootstrap4Theme(base_template="backoffice/master.html", fluid=True))
+    add_appeal_views(admin)  # «Обращения»: Входящие, Все обращения, Архив
     admin.add_view(ApplicantView(name="Заявители", endpoint="applicants"))
+    add_account_views(admin)
     return admin
+
+
+def add_account_views(admin):
+    """«Справочники» (grid staff read, admins edit) and «Администрирование» (admins only)."""
+    catalogs = "Справочники"
+    admin.add_view(SupplierView(name="Гарантирующие поставщики", endpoint="suppliers",
+                                category=catalogs))
+    admin.add_view(StatusView(name="Статусы", endpoint="statuses", category=catalogs))
+    admin.add_view(DocumentTypeView(name="Типы документов", endpoint="document_types",
+                                    category=catalogs))
+    administration = "Администрирование"
+    admin.add_view(StaffView(name="Сотрудники", endpoint="staff", category=administration))
+    admin.add_view(SettingsView(name="Настройки", endpoint="settings", category=administration))
+    admin.add_view(AuditLogView(name="Журнал действий", endpoint="audit", category=administration))
+    admin.add_view(OutboxView(name="Исходящие уведомления", endpoint="outbox",
+                              category=administration))

@@ -33,6 +33,29 @@ class StaffMixin:
         return refuse()
 
 
+class GridStaffMixin(StaffMixin):
+    """Grid-company clerks and administrators; supplier clerks are refused."""
+    roles = (User.GRID_CLERK, User.ADMIN)
+
+
+class AdminOnlyMixin(StaffMixin):
+    """Administrators only (the «Администрирование» group)."""
+    roles = (User.ADMIN,)
+
+
+class AdminEditsMixin(GridStaffMixin):
+    """Grid clerks read, administrators also create and edit; nobody deletes."""
+    can_delete = False
+
+    @property
+    def can_create(self):
+        return is_admin()
+
+    @property
+    def can_edit(self):
+        return is_admin()
+
+
 class StaffIndexView(StaffMixin, AdminIndexView):
     @expose("/")
     def index(self):

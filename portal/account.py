@@ -20,10 +20,10 @@ def index():
 @applicant_required
 def info():
     """«Информация»: what the cabinet offers and the account's confirmation state."""
-    office = {key: Setting.value_of(key) for key in
-              ("office_address", "office_hours", "contact_phone", "contact_email")}
+    office = Setting.values("office_address", "office_hours", "contact_phone", "contact_email",
+                            "require_confirmed")
     return render_template("portal/info.html", office=office,
-                           require_confirmed=Setting.flag("require_confirmed"))
+                           require_confirmed=office["require_confirmed"] in Setting.TRUE_VALUES)
 
 
 def _profile_form():

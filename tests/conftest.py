@@ -27,7 +27,7 @@ else:
 
 import accounts  # noqa: E402
 import tasks  # noqa: E402
-from models import ALL_MODELS, User, db  # noqa: E402
+from models import ALL_MODELS, User, db, is_postgres  # noqa: E402
 
 accounts.HASH_METHOD = "pbkdf2:sha256:1000"  # cheap hashing keeps the suite fast
 tasks.huey.immediate = True
@@ -46,7 +46,7 @@ def app():
 def _truncate():
     """Empty every table (faster than re-creating the schema, on both databases)."""
     tables = [f'"{m._meta.table_name}"' for m in ALL_MODELS]
-    if db.obj.__class__.__name__.startswith("Postgres"):
+    if is_postgres():
         db.execute_sql(f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE")
     else:
         db.execute_sql("PRAGMA foreign_keys = OFF")

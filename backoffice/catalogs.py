@@ -1,0 +1,137 @@
+"""«Справочники»: guaranteeing suppliers, the status catalogue, document types.
+
+Grid clerks read them, administrators create and edit. Nothing is deleted: rows are
+referenced by appeals, documents and staff, so an administrator deactivates instead.
+"""
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.filters import BooleanEqualFilter
+from wtforms.validators import DataRequired, Email, Length, NumberRange, ValidationError
+
+from backoffice.access import AdminEditsMixin
+from backoffice.saving import AtomicSaveMixin
+from identifiers import IdentifierError, normalize_inn
+from mailer import address_ok
+from models import DocumentType, Organization, StatusCatalog
+
+REQUIRED = "Заполните поле"
+YES_NO = {True: "Да", False: "Нет"}
+
+
+def legal_inn(form, field):
+    """INN of an organisation: 10 digits with a valid check digit; stored as digits."""
+    try:
+        field.data = normalize_inn(field.data, "legal")
+    except IdentifierError as exc:
+        raise ValidationError(exc.message) from None
+
+
+def mailbox(form, field):
+    """One e-mail address."""
+    field.data = (field.data or "").strip().lower()
+    if not address_ok(field.data) or "@" not in field.data:
+        raise ValidationError("Введите корректный адрес электронной почты")
+
+
+def _active_cell(view, context, model, name):
+    return "Да" if model.active else "Нет (не используется)"
+
+
+class CatalogView(AdminEditsMixin, AtomicSaveMixin, ModelView):
+    """Common settings of the catalogue views."""
+    can_view_details = False
+    page_size = 100
+    column_formatters = {"active": _active_cell}
+    column_filters = ()
+
+    def get_one(self, id):
+        # The stock get_one ignores get_query; scope it here as well.
+        return self.get_query().where(self.model.id == id).first()
+
+
+class SupplierView(CatalogView):
+    """«Гарантирующие поставщики» (Organization of kind supplier)."""
+    audit_name = "supplier"
+    column_list = ("name", "inn", "inbox_email", "phone", "active")
+    form_columns = ("name", "short_name", "inn", "inbox_email", "phone", "address", "active")
+    column_labels = {"name": "Наименование", "short_name": "Краткое наименование", "inn": "ИНН",
+                     "inbox_email": "E-mail для уведомлений", "phone": "Телефон",
+                     "address": "Адрес", "active": "Действует"}
+    column_searchable_list = ()
+    column_default_sort = ("name", False)
+    form_args = {
+        "name": {"label": "Наименование", "validators": [DataRequired(REQUIRED), Length(max=255)]},
+        "inn": {"label": "ИНН", "validators": [legal_inn]},
+        "inbox_email": {"label": "E-mail для уведомлений", "validators": [mailbox]},
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(Organization, **kwargs)
+
+    def get_query(self):
+        return Organization.select().where(Organization.kind == Organization.SUPPLIER)
+
+    def get_count_query(self):
+        return self.get_query()
+
+    def on_model_change(self, form, model, is_created):
+        model.kind = Organization.SUPPLIER
+        model.name = model.name.strip()
+        taken = self.get_query().where((Organization.name == model.name)
+                                       & (Organization.id != (model.id or 0))).exists()
+        if taken:
+            raise ValidationError(f"Гарантирующий поставщик «{model.name}» уже есть в справочнике")
+
+
+class StatusView(CatalogView):
+    """«Статусы»: what a clerk picks in «Добавить статус»."""
+    audit_name = "status_catalog"
+    column_list = ("name", "sort_order", "active")
+    form_columns = ("name", "sort_order", "active")
+    column_labels = {"name": "Статус", "sort_order": "Порядок", "active": "Используется"}
+    column_default_sort = ("sort_order", False)
+    form_args = {
+        "name": {"label": "Статус", "validators": [DataRequired(REQUIRED), Length(max=255)]},
+        "sort_order": {"label": "Порядок", "validators": [NumberRange(min=0, max=100000)]},
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(StatusCatalog, **kwargs)
+
+    def on_model_change(self, form, model, is_created):
+        model.name = model.name.strip()
+        taken = (StatusCatalog.select().where((StatusCatalog.name == model.name)
+                                              & (StatusCatalog.id != (model.id or 0))).exists())
+        if taken:
+            raise ValidationError(f"Статус «{model.name}» уже есть в справочнике")
+
+
+PARTY_LABELS = {DocumentType.APPLICANT: "Заявитель", DocumentType.ORGANIZATION: "Сетевая организация / ГП"}
+
+
+class DocumentTypeView(CatalogView):
+    """«Типы документов»: for the applicant's uploads and the organisations' documents."""
+    audit_name = "document_type"
+    column_list = ("name", "party", "sort_order", "active")
+    form_columns = ("name", "party", "sort_order", "active")
+    column_labels = {"name": "Тип документа", "party": "Чьи документы", "sort_order": "Порядок",
+                     "active": "Используется"}
+    column_default_sort = ("party", False)
+    column_formatters = {"active": _active_cell,
+                         "party": lambda v, c, m, n: PARTY_LABELS.get(m.party, m.party)}
+    form_choices = {"party": list(PARTY_LABELS.items())}
+    form_args = {
+        "name": {"label": "Тип документа", "validators": [DataRequired(REQUIRED), Length(max=255)]},
+        "party": {"label": "Чьи документы"},
+        "sort_order": {"label": "Порядок", "validators": [NumberRange(min=0, max=100000)]},
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(DocumentType, **kwargs)
+
+    def on_model_change(self, form, model, is_created):
+        model.name = model.name.strip()
+        taken = (DocumentType.select().where((DocumentType.name == model.name)
+                                             & (DocumentType.party == model.party)
+                                             & (DocumentType.id != (model.id or 0))).exists())
+        if taken:
+            raise ValidationError(f"Тип документа «{model.name}» уже есть в справочнике")

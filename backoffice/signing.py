@@ -1,0 +1,142 @@
+"""Staff signing in the back office: a clerk signs a document their organisation placed
+(upload of a detached .sig or the CryptoPro plug-in), downloads it with its signatures,
+and a grid clerk records the payment of the invoice on the п.14 / п.12(1) path.
+
+A plain blueprint under /backoffice/signing; every route is staff-only and scoped through
+backoffice.scoping (an appeal the clerk cannot see is a 404). The appeal page includes
+templates/backoffice/signing_document.html and signing_actions.html.
+"""
+import base64
+import binascii
+from types import SimpleNamespace
+
+from flask import Blueprint, flash, jsonify, redirect, request, send_file, url_for
+from flask_login import current_user
+
+import casework
+import payments
+import signing
+from backoffice.access import is_staff, refuse
+from backoffice.scoping import appeal_or_404, document_or_404
+from models import Appeal, Document
+
+bp = Blueprint("backoffice_signing", __name__, url_prefix="/backoffice/signing")
+MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
+
+
+@bp.before_request
+def staff_only():
+    """Anonymous visitors go to the staff login; applicants get 403."""
+    if not is_staff():
+        return refuse()
+    return None
+
+
+def _wants_json() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _back(appeal_id: int, anchor: str = ""):
+    return redirect(url_for("appeals.details", appeal_id=appeal_id) + anchor)
+
+
+def _posted_signature() -> bytes:
+    upload = request.files.get("signature")
+    if upload and upload.filename:
+        data = upload.stream.read(MAX_SIGNATURE_BYTES + 1)
+        if len(data) > MAX_SIGNATURE_BYTES:
+            raise signing.SigningError("Файл подписи слишком большой: нужна отсоединённая "
+                                       "подпись (.sig)")
+        return data
+    text = (request.form.get("signature_b64") or "").strip()
+    if not text:
+        return b""
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise signing.SigningError("Подпись из плагина получена в неверном формате") from None
+
+
+@bp.route("/<int:appeal_id>/documents/<int:document_id>/sign", methods=["POST"])
+def sign(appeal_id, document_id):
+    """The clerk's КЭП on a document of their organisation, verified before it is kept."""
+    appeal = appeal_or_404(appeal_id, action=casework.DOCUMENT)
+    document = document_or_404(appeal, document_id)
+    ok, status = True, 200
+    try:
+        signing.sign_kep(document, current_user._get_current_object(), _posted_signature(),
+                         ip=request.remote_addr or "",
+                         user_agent=request.headers.get("User-Agent", ""))
+        message = f"Документ «{document.doc_type}» подписан"
+    except PermissionError:
+        ok, status = False, 403
+        message = "Подписать документ может только организация, которая его разместила"
+    except signing.SigningError as exc:
+        ok, status = False, 400
+        message = f"Подпись не принята: {exc}"
+    if _wants_json():
+        return jsonify(ok=ok, message=message), status
+    flash(message, "success" if ok else "error")
+    return _back(appeal.id, f"#sign-{document.id}")
+
+
+@bp.route("/<int:appeal_id>/documents/<int:document_id>/signed.zip")
+def signed_zip(appeal_id, document_id):
+    """«Скачать с подписями» for staff."""
+    appeal = appeal_or_404(appeal_id)
+    document = document_or_404(appeal, document_id)
+    stream, name = signing.signed_zip(document)
+    return send_file(stream, mimetype="application/zip", as_attachment=True,
+                     download_name=name, max_age=0)
+
+
+@bp.route("/<int:appeal_id>/payment", methods=["POST"])
+def record_payment(appeal_id):
+    """«Отметить оплату»: the invoice is paid, the contract is concluded (п.14 / п.12(1))."""
+    appeal = appeal_or_404(appeal_id, action=casework.STATUS)
+    try:
+        payments.record_payment(appeal, current_user._get_current_object(),
+                                request.form.get("note", ""))
+    except PermissionError:
+        flash("Оплату отмечает сетевая организация", "error")
+    except casework.CaseworkError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Оплата отмечена: договор заключен", "success")
+    return _back(appeal.id)
+
+
+def staff_doc_signing(document: Document, appeal: Appeal, signatures: dict) -> SimpleNamespace:
+    """What the back-office document row offers the current clerk."""
+    sigs = signatures.get(document.id, [])
+    org = casework.acting_organization(current_user)
+    own = bool(org and document.party != "applicant" and document.organization_id == org.id)
+    can_sign = (own and appeal.state == Appeal.ACTIVE
+                and not signing.organization_signature(document, sigs))
+    return SimpleNamespace(
+        can_sign=can_sign, has_signatures=bool(sigs),
+        sign_url=url_for("backoffice_signing.sign", appeal_id=appeal.id, document_id=document.id),
+        zip_url=url_for("backoffice_signing.signed_zip", appeal_id=appeal.id,
+                        document_id=document.id),
+        content_url=url_for("appeals.download", appeal_id=appeal.id, document_id=document.id))
+
+
+def staff_appeal_signing(appeal: Appeal) -> SimpleNamespace:
+    """The payment and supply facts of the appeal for the back-office page."""
+    org = casework.acting_organization(current_user)
+    offer = payments.offer_path(appeal)
+    concluded = payments.concluded_at(appeal) if offer else None
+    return SimpleNamespace(
+        offer_path=offer, concluded_at=concluded,
+        payments=payments.payment_documents(appeal) if offer else [],
+        can_record=bool(offer and not concluded and org and org.kind == "grid"
+                        and appeal.state == Appeal.ACTIVE),
+        record_url=url_for("backoffice_signing.record_payment", appeal_id=appeal.id),
+        supply_start=signing.supply_start(appeal))
+
+
+def init_app(app):
+    """Register the routes and the template helpers."""
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(staff_doc_signing=staff_doc_signing,
+                                 staff_appeal_signing=staff_appeal_signing)

@@ -1,0 +1,287 @@
+"""Benchmark of «Список обращений» and the appeal page at 100,000 appeals.
+
+Seeds 100,000 appeals over 20,000 applicants into the bench database (bulk inserts,
+realistic Russian text, thread posts, statuses and documents), then, on the shared gunicorn
+server of bench.common (2 sync workers), reports the p50/p95 of the applicant's list for
+every filter, every sort, a text search and the next page, and of the appeal page — for a
+typical applicant (five appeals) and for a heavy one (5,000 appeals). Target: p95 <= 10 ms.
+
+    python -m bench appeals                                   # SQLite
+    BENCH_DATABASE_URL=postgresql://…/portal_bench python -m bench appeals   # PostgreSQL
+
+A kept PostgreSQL database is seeded once: later runs find the seeded set (a Setting row)
+and measure it again.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import re
+import secrets
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PASSWORD = "Bench-pass1"
+BENCH_MARK = "bench_appeals"
+HEAVY_APPEALS = 5000
+
+SUBJECTS = [
+    "Изменение условий текущего договора на ТП", "Смена собственника объекта",
+    "Уточнение сроков выполнения мероприятий", "Вопрос по счету на оплату",
+    "Перерасчет платы за технологическое присоединение", "Продление срока технических условий",
+    "Увеличение максимальной мощности", "Временное присоединение на период строительства",
+    "Предоставление документов по заявке", "Разъяснение технических условий",
+    "Перенос точки присоединения", "Подключение садового дома",
+]
+PHRASES = [
+    "Здравствуйте, направляю заявку на ТП и схему электроснабжения.",
+    "Прошу сообщить срок рассмотрения заявки.", "Документы приложены.",
+    "Просим направить документы, подтверждающие право собственности.",
+    "Ваша заявка принята в работу.", "Счет на оплату размещен в личном кабинете.",
+    "Необходимо внести изменения в договор в связи со сменой собственника оборудования.",
+    "Технические условия направлены на подписание.", "Уточните кадастровый номер участка.",
+    "Мероприятия по технологическому присоединению выполнены.", "Спасибо, вопрос решен.",
+    "Прошу продлить срок действия технических условий на один год.",
+]
+STATUSES = ["Заявка принята к рассмотрению", "Заявка неполная, требуется дополнить сведения",
+            "Направлены проект договора и технические условия", "Выставлен счет",
+            "Договор заключен", "Выполняются мероприятия по ТП",
+            "Технологическое присоединение осуществлено", "Заявка аннулирована"]
+LAST_NAMES = ["Иванов", "Петров", "Сидоров", "Смирнов", "Кузнецов", "Попов", "Васильев",
+              "Соколов", "Михайлов", "Новиков", "Федоров", "Морозов", "Волков", "Алексеев"]
+FIRST_NAMES = ["Иван", "Петр", "Сергей", "Андрей", "Алексей", "Дмитрий", "Михаил", "Олег"]
+DOC_FILES = [("Заявка", "Заявка.docx"), ("Схема", "Схема.bmp"),
+             ("План расположения", "План участка.pdf"),
+             ("Правоустанавливающий документ", "Выписка ЕГРН.pdf"), ("Иное", "Фото щита.jpg")]
+
+
+# ---- seeding -------------------------------------------------------------------------------
+
+def _batches(rows, size):
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _insert(model, rows, batch):
+    """Bulk insert in batches inside one transaction."""
+    from models import db
+    with db.atomic():
+        for chunk in _batches(rows, batch):
+            model.insert_many(chunk).execute()
+
+
+def seed(appeals: int, applicants: int, report) -> dict:
+    """Fill the (connected) database; returns {who: (e-mail, appeal id)} to measure."""
+    from accounts import hash_password
+    from models import (Appeal, Document, Organization, Post, StatusEvent, User, db, fold, is_postgres,
+                        utcnow)
+    from seed import seed_demo_suppliers
+    rnd = random.Random(42)
+    tag = secrets.token_hex(3)  # unique e-mails even in a database benchmarked before
+    started = time.perf_counter()
+    seed_demo_suppliers()
+    grid = Organization.grid()
+    suppliers = list(Organization.suppliers())
+    sqlite = not is_postgres()
+    batch = 500 if sqlite else 1000
+
+    pw_hash = hash_password(PASSWORD)
+    now = utcnow().replace(microsecond=0)
+    users = []
+    for n in range(applicants):
+        form = rnd.choices(["fl", "ip", "ul"], [70, 15, 15])[0]
+        users.append({
+            "email": f"appeals-{tag}-{n}@bench.example.ru", "role": "applicant", "legal_form": form,
+            "last_name": rnd.choice(LAST_NAMES), "first_name": rnd.choice(FIRST_NAMES),
+            "company_name": f"ООО «Бенч {n}»" if form == "ul" else "",
+            "password_hash": pw_hash, "session_token": secrets.token_urlsafe(32),
+            "confirmed": True, "created_at": now - dt.timedelta(days=1200),
+            "phone": f"+7912{n:07d}", "notify_email": "", "search_text": "",
+        })
+    _insert(User, users, batch)
+    user_ids = [u.id for u in User.select(User.id)
+                .where(User.email.startswith(f"appeals-{tag}-")).order_by(User.id)]
+    heavy_id, typical_id = user_ids[0], user_ids[1]
+    # The heavy applicant has HEAVY_APPEALS appeals, the typical one five, the others
+    # share the rest (about five each).
+    owners = [heavy_id] * min(HEAVY_APPEALS, appeals // 4) + [typical_id] * 5
+    owners += [rnd.choice(user_ids[2:]) for _ in range(appeals - len(owners))]
+    rnd.shuffle(owners)
+
+    rows, texts = [], []
+    number = Appeal.select().count() * 10  # registration numbers stay unique per organisation
+    for owner in owners:
+        kind = rnd.choices(["tp", "message"], [60, 40])[0]
+        state = rnd.choices(["active", "draft", "archive"], [75, 10, 15])[0]
+        created = now - dt.timedelta(minutes=rnd.randrange(3 * 365 * 24 * 60))
+        updated = created + dt.timedelta(minutes=rnd.randrange(0, 60 * 24 * 30))
+        org = grid if kind == "tp" or rnd.random() < 0.7 else rnd.choice(suppliers)
+        supplier = rnd.choice(suppliers) if kind == "tp" and rnd.random() < 0.5 else None
+        subject = rnd.choice(SUBJECTS) if kind == "message" else ""
+        reg_number = None
+        status = ""
+        if state != "draft":
+            status = "Заявка создана и отправлена в сетевую" if kind == "tp" \
+                else "Сообщение отправлено"
+            if rnd.random() < 0.8:
+                number += 1
+                reg_number = str(number)
+                status = rnd.choice(STATUSES) if kind == "tp" else \
+                    f"Присвоен регистрационный номер: {number}"
+        comment = " ".join(rnd.sample(PHRASES, 2))
+        unread = state != "draft" and rnd.random() < 0.2
+        staff_at = updated if state != "draft" and rnd.random() < 0.7 else None
+        rows.append({
+            "applicant": owner, "kind": kind, "state": state, "organization": org.id,
+            "reg_number": reg_number, "subject": subject,
+            "power": rnd.choice(["le15", "15_150", "gt150"]) if kind == "tp" else None,
+            "scheme": rnd.choice(["permanent", "temporary"]) if kind == "tp" else None,
+            "complies": rnd.random() < 0.6 if kind == "tp" else None,
+            "supplier": supplier.id if supplier else None, "comment_html": f"<p>{comment}</p>",
+            "last_status": status, "created_at": created, "updated_at": updated,
+            "sent_at": None if state == "draft" else created,
+            "staff_activity_at": staff_at if not unread else updated,
+            "applicant_seen_at": None if unread else (updated + dt.timedelta(minutes=5)
+                                                      if staff_at else None),
+            "new_status_for_applicant": unread and rnd.random() < 0.5,
+            "new_post_for_applicant": unread and rnd.random() < 0.5,
+            "search_text": "",
+        })
+        texts.append((reg_number or "", subject, comment, status,
+                      supplier.name if supplier else "", org.name))
+    # Posts are part of the search text: draw them first.
+    post_plan = []
+    for i, row in enumerate(rows):
+        count = 0 if row["state"] == "draft" else rnd.randrange(1, 4)
+        bodies = [rnd.choice(PHRASES) for _ in range(count)]
+        post_plan.append(bodies)
+        row["search_text"] = fold(" ".join(filter(None, [*texts[i], *bodies])))
+    _insert(Appeal, rows, batch // 2)
+    appeal_ids = [a.id for a in Appeal.select(Appeal.id)
+                  .where(Appeal.applicant.in_(user_ids)).order_by(Appeal.id)]
+    posts, events, documents = [], [], []
+    for appeal_id, row, bodies in zip(appeal_ids, rows, post_plan):
+        at = row["created_at"]
+        for k, body in enumerate(bodies):
+            staff = k % 2 == 1
+            posts.append({"appeal": appeal_id, "author": None if staff else row["applicant"],
+                          "side": "grid" if staff else "applicant",
+                          "organization": row["organization"] if staff else None,
+                          "body_html": f"<p>{body}</p>",
+                          "created_at": at + dt.timedelta(minutes=k * 7)})
+        if row["state"] != "draft":
+            events.append({"appeal": appeal_id, "kind": "sent", "text": "Заявка создана и "
+                           "отправлена в сетевую" if row["kind"] == "tp" else
+                           "Сообщение отправлено", "author": row["applicant"],
+                           "organization": None, "created_at": at})
+            if row["reg_number"]:
+                events.append({"appeal": appeal_id, "kind": "number",
+                               "text": f"Присвоен регистрационный номер: {row['reg_number']}",
+                               "author": None, "organization": row["organization"],
+                               "created_at": at + dt.timedelta(minutes=30)})
+        for k in range(rnd.randrange(0, 3)):
+            doc_type, name = rnd.choice(DOC_FILES)
+            documents.append({"appeal": appeal_id, "party": "applicant", "organization": None,
+                              "doc_type": doc_type, "file_name": name,
+                              "content_type": "application/octet-stream",
+                              "size": rnd.randrange(10_000, 3_000_000), "sha256": "0" * 64,
+                              "storage_key": secrets.token_hex(20),
+                              "needs_applicant_signature": False, "created_at": at})
+    _insert(Post, posts, batch)
+    _insert(StatusEvent, events, batch)
+    _insert(Document, documents, batch)
+    db.execute_sql("ANALYZE")
+    report.note(f"[appeals] seeded {len(rows):,} appeals, {len(users):,} applicants, {len(posts):,} posts, "
+           f"{len(events):,} statuses, {len(documents):,} documents in "
+           f"{time.perf_counter() - started:.1f} s")
+    heavy_page = (Appeal.select(Appeal.id).where((Appeal.applicant == heavy_id)
+                                                 & (Appeal.state == "active"))
+                  .order_by(Appeal.id).first())
+    typical_page = (Appeal.select(Appeal.id).where(Appeal.applicant == typical_id)
+                    .order_by(Appeal.id).first())
+    emails = {u.id: u.email for u in User.select(User.id, User.email)
+              .where(User.id.in_([heavy_id, typical_id]))}
+    return {"heavy": (emails[heavy_id], heavy_page.id),
+            "typical": (emails[typical_id], typical_page.id)}
+
+
+
+# ---- measuring ----------------------------------------------------------------------------
+
+def scenarios(appeal_id: int) -> list[tuple[str, str]]:
+    """(label, path) of every measured view of one applicant."""
+    q = urllib.parse.quote
+    return [
+        ("list Активные (default ↑ Дата обновления)", "/appeals"),
+        ("list Черновики", "/appeals?state=draft"),
+        ("list Архив", "/appeals?state=archive"),
+        ("list Заявки ТП", "/appeals?kind=tp"),
+        ("list Сообщения", "/appeals?kind=message"),
+        ("list Непрочитанные", "/appeals?read=unread"),
+        ("list Прочитанные", "/appeals?read=read"),
+        ("list ↓ Дата создания", "/appeals?sort=created_asc"),
+        ("list ↑ Дата создания", "/appeals?sort=created_desc"),
+        ("list ↓ Дата обновления", "/appeals?sort=updated_asc"),
+        ("list ↑ Дата обновления", "/appeals?sort=updated_desc"),
+        ("list search «изменение условий»", "/appeals?q=" + q("изменение условий")),
+        ("list search «собственника»", "/appeals?q=" + q("собственника")),
+        ("list Архив+Сообщения+Непрочитанные+search+↓создания",
+         "/appeals?state=archive&kind=message&read=unread&sort=created_asc&q=" + q("договор")),
+        ("appeal page", f"/appeals/{appeal_id}"),
+    ]
+
+
+def seeded_targets(appeals: int, applicants: int, report) -> dict:
+    """The measured applicants: from an earlier run on this database, or seeded now."""
+    from models import Setting
+    kept = Setting.get_or_none(Setting.key == BENCH_MARK)
+    if kept:
+        report.note("[appeals] reused the appeals seeded earlier in this database")
+        return {who: tuple(value) for who, value in json.loads(kept.value).items()}
+    targets = seed(appeals, applicants, report)
+    Setting.put(BENCH_MARK, json.dumps(targets))
+    return targets
+
+
+def run(report, appeals: int = 100_000, applicants: int = 20_000):
+    """Seed (once) and measure every view for a typical and a heavy applicant."""
+    from bench.common import measure
+    from models import db
+    server = report.server()
+    with server.app.app_context(), db.connection_context():
+        targets = seeded_targets(appeals, applicants, report)
+    bare = "bare route /bench/bare"
+    report.add(bare, measure(server.client(), "/bench/bare"))
+    for who, (email, appeal_id) in targets.items():
+        client = server.client().login(email, PASSWORD)
+        paths = scenarios(appeal_id)
+        status, _, body = client.get("/appeals")
+        match = re.search(rb'rel="next" href="([^"]+)"', body)
+        if match:
+            paths.append(("list Следующая страница", match.group(1).decode().replace("&amp;", "&")))
+        for name, path in paths:
+            report.add(f"{who} ({'5,000' if who == 'heavy' else '5'} appeals): {name}",
+                       measure(client, path), baseline=bare)
+
+
+if __name__ == "__main__":
+    from bench.common import Report
+    _report = Report()
+    _report.group = "appeals"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--appeals", type=int, default=100_000)
+    parser.add_argument("--applicants", type=int, default=20_000)
+    _args = parser.parse_args()
+    try:
+        run(_report, _args.appeals, _args.applicants)
+    finally:
+        _report.close()
+    print("\n" + _report.text())

@@ -1,0 +1,144 @@
+"""The appeal page: header, marks of what is new, the thread, statuses and documents.
+
+Opening the page marks the appeal read for the applicant. The reply box posts to the
+thread through appeals.add_applicant_post. A bounded number of queries per page: the
+appeal, the organisations (a small table, read once), posts, statuses, documents.
+"""
+from urllib.parse import parse_qsl, urlencode
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import appeals as appeal_domain
+from appeal_queries import ListParams
+from models import Appeal, Document, Organization, Post, StatusEvent, db, utcnow
+from portal import bp
+from portal.web import applicant_required
+from sanitize import clean_html
+
+
+def own_appeal_or_404(appeal_id: int) -> Appeal:
+    """The current applicant's appeal with that id; anybody else's (or none) is a 404."""
+    appeal = Appeal.get_or_none((Appeal.id == appeal_id)
+                                & (Appeal.applicant == current_user.id))
+    if appeal is None:
+        abort(404)
+    appeal.applicant = current_user._get_current_object()
+    return appeal
+
+
+def list_query_string(raw: str | None) -> str:
+    """The list's query string carried by ?back=, reduced to the list's known parameters."""
+    params = ListParams.from_args(dict(parse_qsl(raw or "")))
+    return urlencode(params.to_args(after=params.after, before=params.before))
+
+
+def back_url(back: str) -> str:
+    """«← Вернуться к списку обращений»: the list as the applicant left it."""
+    return url_for("portal.appeals") + (f"?{back}" if back else "")
+
+
+def _organizations() -> dict:
+    """Every organisation by id (the grid company and a handful of suppliers), whole rows:
+    the grid company among them also serves the page's layout (g.grid_org, no second query)."""
+    orgs = {o.id: o for o in Organization.select().order_by(Organization.id)}
+    if "grid_org" not in g:
+        g.grid_org = next((o for o in orgs.values() if o.kind == Organization.GRID), None)
+    return orgs
+
+
+def page_context(appeal: Appeal) -> dict:
+    """Thread, statuses and documents of the appeal, each read with one query."""
+    orgs = _organizations()
+    appeal.organization = orgs.get(appeal.organization_id)
+    if appeal.supplier_id:
+        appeal.supplier = orgs.get(appeal.supplier_id)
+    posts = list(Post.select().where(Post.appeal == appeal).order_by(Post.created_at, Post.id))
+    for post in posts:
+        post.organization = orgs.get(post.organization_id) if post.organization_id else None
+        post.body_html = clean_html(post.body_html)  # stored sanitised; cleaned again to be sure
+    events = list(StatusEvent.select().where(StatusEvent.appeal == appeal)
+                  .order_by(StatusEvent.created_at, StatusEvent.id))
+    for event in events:
+        event.organization = orgs.get(event.organization_id) if event.organization_id else None
+    documents = list(Document.select().where(Document.appeal == appeal)
+                     .order_by(Document.created_at, Document.id))
+    attachments = {}
+    for doc in documents:
+        if doc.post_id:
+            attachments.setdefault(doc.post_id, []).append(doc)
+    return {"posts": posts, "events": events, "attachments": attachments,
+            "comment_html": clean_html(appeal.comment_html),
+            "document_groups": document_groups(appeal, documents, orgs)}
+
+
+def document_groups(appeal: Appeal, documents: list, orgs: dict) -> list:
+    """[(«Документы заявителя», docs), («Документы <grid company>», docs), («Документы <supplier>», docs)…]."""
+    grid = next((o for o in orgs.values() if o.kind == Organization.GRID), None)
+    groups = {"applicant": ("Документы заявителя", [])}
+    if grid:
+        groups[f"org{grid.id}"] = (f"Документы {grid.name}", [])
+    for doc in documents:
+        if doc.party == "applicant":
+            key = "applicant"
+        else:
+            org_id = doc.organization_id or (grid.id if doc.party == "grid" and grid else
+                                             appeal.supplier_id)
+            key = f"org{org_id}"
+            if key not in groups:
+                org = orgs.get(org_id)
+                groups[key] = (f"Документы {org.name if org else ''}".strip(), [])
+        groups[key][1].append(doc)
+    return list(groups.values())
+
+
+def mark_read(appeal: Appeal):
+    """The applicant has seen everything up to now: clear the unread state and the marks."""
+    if not (appeal.unread_for_applicant or appeal.new_status_for_applicant
+            or appeal.new_post_for_applicant):
+        return
+    with db.atomic():
+        Appeal.update(applicant_seen_at=utcnow(), new_status_for_applicant=False,
+                      new_post_for_applicant=False).where(Appeal.id == appeal.id).execute()
+
+
+def render_appeal(appeal: Appeal, back: str, body: str = "", errors: dict | None = None,
+                  status: int = 200):
+    """The appeal page (also re-shown with the reply's errors and text kept)."""
+    context = page_context(appeal)
+    marks = {"status": appeal.new_status_for_applicant, "post": appeal.new_post_for_applicant}
+    doc_types = appeal_domain.applicant_document_types() if appeal.state == Appeal.ACTIVE else []
+    return render_template("portal/appeal.html", appeal=appeal, back=back, doc_types=doc_types,
+                           back_url=back_url(back), marks=marks, body=body,
+                           errors=errors or {}, **context), status
+
+
+@bp.route("/appeals/<int:appeal_id>")
+@applicant_required
+def appeal(appeal_id):
+    """«Обращение»: everything about one appeal; opening it marks it read."""
+    item = own_appeal_or_404(appeal_id)
+    back = list_query_string(request.args.get("back"))
+    response = render_appeal(item, back)
+    mark_read(item)
+    return response
+
+
+@bp.route("/appeals/<int:appeal_id>/reply", methods=["POST"])
+@applicant_required
+def appeal_reply(appeal_id):
+    """The applicant writes to the thread, optionally with files (not in a draft or archive)."""
+    item = own_appeal_or_404(appeal_id)
+    back = list_query_string(request.form.get("back"))
+    body = clean_html(request.form.get("body"))
+    doc_type = request.form.get("doc_type") or None
+    files = [(f, doc_type) for f in request.files.getlist("files") if f and f.filename]
+    try:
+        appeal_domain.add_applicant_post(item, current_user._get_current_object(), body, files)
+    except appeal_domain.AppealError as exc:
+        if item.state != Appeal.ACTIVE:
+            flash(exc.message, "error")
+            return redirect(url_for("portal.appeal", appeal_id=item.id, back=back or None))
+        return render_appeal(item, back, body, exc.errors or {"body": exc.message}, 400)
+    flash("Сообщение отправлено", "success")
+    return redirect(url_for("portal.appeal", appeal_id=item.id, back=back or None) + "#thread")

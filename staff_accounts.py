@@ -1,0 +1,60 @@
+"""Staff accounts: creation, activation and password resets done by an administrator."""
+import secrets
+
+from accounts import hash_password
+from models import Organization, User, audit, db
+
+ROLE_LABELS = {User.GRID_CLERK: "Специалист сетевой организации",
+               User.SUPPLIER_CLERK: "Специалист гарантирующего поставщика",
+               User.ADMIN: "Администратор"}
+
+
+def temporary_password() -> str:
+    """A random password shown once to the administrator (12 URL-safe characters)."""
+    return secrets.token_urlsafe(9)
+
+
+def organization_for(role: str, supplier_id) -> Organization | None:
+    """The organisation a staff account of `role` belongs to; None when the supplier is missing."""
+    if role == User.SUPPLIER_CLERK:
+        if not supplier_id:
+            return None
+        return Organization.get_or_none((Organization.id == int(supplier_id))
+                                        & (Organization.kind == Organization.SUPPLIER))
+    return Organization.grid()
+
+
+def create(*, email, last_name, first_name, middle_name, role, organization, password,
+           actor, ip="") -> User:
+    """A new active staff account; journal entry in the same transaction."""
+    with db.atomic():
+        user = User.create(email=email.strip().lower(), role=role, organization=organization,
+                           last_name=last_name.strip(), first_name=(first_name or "").strip(),
+                           middle_name=(middle_name or "").strip(),
+                           password_hash=hash_password(password), confirmed=True)
+        audit("staff_created", actor=actor, obj=user,
+              details=f"{user.email}: {ROLE_LABELS[role]}, {organization.name}", ip=ip)
+    return user
+
+
+def set_active(user: User, active: bool, *, actor, ip="") -> bool:
+    """Deactivate (signing out every session) or activate a staff account; False if unchanged."""
+    if user.is_active == active:
+        return False
+    with db.atomic():
+        user.is_active = active
+        if not active:
+            user.session_token = secrets.token_urlsafe(32)
+        user.save()
+        audit("staff_activated" if active else "staff_deactivated", actor=actor, obj=user,
+              details=user.email, ip=ip)
+    return True
+
+
+def reset_password(user: User, password: str, *, actor, ip="") -> None:
+    """Set a new password and sign out the account's sessions."""
+    with db.atomic():
+        user.password_hash = hash_password(password)
+        user.session_token = secrets.token_urlsafe(32)
+        user.save()
+        audit("staff_password_reset", actor=actor, obj=user, details=user.email, ip=ip)

@@ -1,0 +1,62 @@
+"""Appeals made directly with the models, for the list and page tests (no forms involved)."""
+import datetime as dt
+import itertools
+
+from models import Appeal, Document, Organization, Post, StatusEvent, User, db, utcnow
+
+_counter = itertools.count(1)
+
+
+def other_applicant(email="other@example.ru", legal_form=User.PERSON, last_name="Сидоров"):
+    """A second applicant, created without going through registration."""
+    return User.create(email=email, legal_form=legal_form, last_name=last_name,
+                       first_name="Олег", password_hash="x")
+
+
+def supplier(name="АО «Калиновскэнергосбыт»"):
+    """One of the demo guaranteeing suppliers seeded by conftest."""
+    return Organization.get((Organization.kind == Organization.SUPPLIER)
+                            & (Organization.name == name))
+
+
+def make_appeal(applicant, kind=Appeal.TP, state=Appeal.ACTIVE, *, subject="", reg_number=None,
+                last_status=None, created_at=None, updated_at=None, unread=False,
+                new_status=False, new_post=False, supplier=None, organization=None,
+                comment_html="", power="le15", scheme="permanent", complies=True,
+                posts=(), statuses=(), documents=()):
+    """An appeal with optional thread posts [(side, html)], statuses [text] and documents
+    [(party, doc_type, file_name)]; the search column is refreshed as real callers do."""
+    grid = Organization.grid()
+    created = created_at or utcnow() - dt.timedelta(minutes=next(_counter))
+    updated = updated_at or created
+    if last_status is None:
+        last_status = "" if state == Appeal.DRAFT else (
+            "Заявка создана и отправлена в сетевую" if kind == Appeal.TP else "Сообщение отправлено")
+    with db.atomic():
+        appeal = Appeal(applicant=applicant, kind=kind, state=state,
+                        organization=organization or grid, reg_number=reg_number,
+                        subject=subject, supplier=supplier, comment_html=comment_html,
+                        last_status=last_status, created_at=created, updated_at=updated,
+                        power=power if kind == Appeal.TP else None,
+                        scheme=scheme if kind == Appeal.TP else None,
+                        complies=complies if kind == Appeal.TP else None,
+                        sent_at=None if state == Appeal.DRAFT else created,
+                        staff_activity_at=updated if unread else None,
+                        new_status_for_applicant=new_status, new_post_for_applicant=new_post)
+        appeal.save()
+        for offset, (side, html) in enumerate(posts):
+            Post.create(appeal=appeal, side=side, body_html=html,
+                        author=applicant if side == Post.APPLICANT else None,
+                        organization=None if side == Post.APPLICANT else (organization or grid),
+                        created_at=created + dt.timedelta(seconds=offset))
+        for offset, text in enumerate(statuses):
+            StatusEvent.create(appeal=appeal, text=text, organization=organization or grid,
+                               created_at=created + dt.timedelta(seconds=offset))
+        for party, doc_type, file_name in documents:
+            org = None if party == "applicant" else (supplier if party == "supplier" else grid)
+            Document.create(appeal=appeal, party=party, organization=org, doc_type=doc_type,
+                            file_name=file_name, size=1024, sha256="0" * 64,
+                            storage_key=f"{next(_counter):040x}", created_at=created)
+        appeal.refresh_search()
+        appeal.save()
+    return appeal
