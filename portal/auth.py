@@ -19,6 +19,18 @@ def start_session(user: User):
     session.permanent = True
 
 
+def attempt_login(form: LoginForm, staff_only: bool = False) -> tuple[User | None, str | None]:
+    """Check a submitted login form; on success start the session. Returns (user, error)."""
+    user, until = authenticate(form.email.data, form.password.data, client_ip())
+    if until:
+        return None, ("Слишком много неудачных попыток входа. Повторите попытку после "
+                      f"{msk(until, '%H:%M')} (МСК).")
+    if not user or (staff_only and not user.is_staff):
+        return None, "Неверный e-mail или пароль"
+    start_session(user)
+    return user, None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """«Вход в личный кабинет»."""
@@ -27,14 +39,8 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user, until = authenticate(form.email.data, form.password.data, client_ip())
-        if until:
-            error = ("Слишком много неудачных попыток входа. Повторите попытку после "
-                     f"{msk(until, '%H:%M')} (МСК).")
-        elif not user:
-            error = "Неверный e-mail или пароль"
-        else:
-            start_session(user)
+        user, error = attempt_login(form)
+        if user:
             default = url_for("admin.index") if user.is_staff else url_for("portal.info")
             return redirect(safe_next(request.args.get("next"), default))
     return render_template("portal/login.html", form=form, error=error)
