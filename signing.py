@@ -14,6 +14,8 @@ companies, sole traders and staff, each signature kept with what proves it.
 
 Writes run in one transaction each; callers outside a request call notify.flush() after.
 """
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import hmac
@@ -583,3 +585,23 @@ def signed_zip(document: Document):
     out.seek(0)
     return out, f"{base} с подписями.zip"
 
+
+MAX_SIGNATURE_BYTES = 2 * 1024 * 1024  # a CAdES-BES with a chain is a few kilobytes
+
+
+def posted_signature(upload, b64_text: str | None) -> bytes:
+    """The signature sent with a form: an uploaded .sig file, or the base64 CAdES the
+    browser plug-in made. Raises SigningError for an oversized file or bad base64."""
+    if upload is not None and upload.filename:
+        data = upload.stream.read(MAX_SIGNATURE_BYTES + 1)
+        if len(data) > MAX_SIGNATURE_BYTES:
+            raise SigningError("Файл подписи слишком большой: нужна отсоединённая "
+                               "подпись (.sig)")
+        return data
+    text = (b64_text or "").strip()
+    if not text:
+        return b""
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise SigningError("Подпись из плагина получена в неверном формате") from None

@@ -6,8 +6,6 @@ A plain blueprint under /backoffice/signing; every route is staff-only and scope
 backoffice.scoping (an appeal the clerk cannot see is a 404). The appeal page includes
 templates/backoffice/signing_document.html and signing_actions.html.
 """
-import base64
-import binascii
 from types import SimpleNamespace
 
 from flask import Blueprint, flash, jsonify, redirect, request, send_file, url_for
@@ -21,7 +19,6 @@ from backoffice.scoping import appeal_or_404, document_or_404
 from models import Appeal, Document
 
 bp = Blueprint("backoffice_signing", __name__, url_prefix="/backoffice/signing")
-MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
 
 
 @bp.before_request
@@ -41,20 +38,8 @@ def _back(appeal_id: int, anchor: str = ""):
 
 
 def _posted_signature() -> bytes:
-    upload = request.files.get("signature")
-    if upload and upload.filename:
-        data = upload.stream.read(MAX_SIGNATURE_BYTES + 1)
-        if len(data) > MAX_SIGNATURE_BYTES:
-            raise signing.SigningError("Файл подписи слишком большой: нужна отсоединённая "
-                                       "подпись (.sig)")
-        return data
-    text = (request.form.get("signature_b64") or "").strip()
-    if not text:
-        return b""
-    try:
-        return base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise signing.SigningError("Подпись из плагина получена в неверном формате") from None
+    return signing.posted_signature(request.files.get("signature"),
+                                    request.form.get("signature_b64"))
 
 
 @bp.route("/<int:appeal_id>/documents/<int:document_id>/sign", methods=["POST"])

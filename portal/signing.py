@@ -6,8 +6,6 @@ CAdES made in the browser (static/cades-sign.js). «Скачать с подпи
 Fetch requests (X-Requested-With: fetch) get JSON {ok, message}; plain form posts are
 answered with a flash message on the appeal page. Another applicant's ids are 404.
 """
-import base64
-import binascii
 import os
 from types import SimpleNamespace
 
@@ -24,7 +22,6 @@ from models import Appeal, Document, Signature
 from portal import bp
 from portal.web import applicant_required, client_ip
 
-MAX_SIGNATURE_BYTES = 2 * 1024 * 1024  # a CAdES-BES with a chain is a few kilobytes
 
 
 def _document_or_404(document_id: int) -> Document:
@@ -89,21 +86,8 @@ def sign_pep(document_id):
 
 
 def _posted_signature() -> bytes:
-    """The .sig file uploaded, or the base64 CAdES the plug-in made."""
-    upload = request.files.get("signature")
-    if upload and upload.filename:
-        data = upload.stream.read(MAX_SIGNATURE_BYTES + 1)
-        if len(data) > MAX_SIGNATURE_BYTES:
-            raise signing.SigningError("Файл подписи слишком большой: нужна отсоединённая "
-                                       "подпись (.sig)")
-        return data
-    text = (request.form.get("signature_b64") or "").strip()
-    if not text:
-        return b""
-    try:
-        return base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise signing.SigningError("Подпись из плагина получена в неверном формате") from None
+    return signing.posted_signature(request.files.get("signature"),
+                                    request.form.get("signature_b64"))
 
 
 @bp.route("/documents/<int:document_id>/sign/kep", methods=["POST"])
