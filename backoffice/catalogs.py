@@ -4,8 +4,7 @@ Grid clerks read them, administrators create and edit. Nothing is deleted: rows 
 referenced by appeals, documents and staff, so an administrator deactivates instead.
 """
 from flask_admin.contrib.peewee import ModelView
-from flask_admin.contrib.peewee.filters import BooleanEqualFilter
-from wtforms.validators import DataRequired, Email, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from backoffice.access import AdminEditsMixin
 from backoffice.saving import AtomicSaveMixin

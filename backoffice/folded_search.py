@@ -7,7 +7,7 @@ registered by models.connect_database; PostgreSQL: lower(), which is Unicode-awa
 """
 from peewee import fn
 
-from models import db, fold, is_postgres
+from models import fold, is_postgres
 
 
 def folded(column):

@@ -7,7 +7,7 @@ import appeals
 import tasks
 from models import (
     AuditLog, DocumentType, LegalDocument, Notification, Organization, Setting, StatusCatalog,
-    User, db, utcnow,
+    User, utcnow,
 )
 from identifiers import MSG_INN_CHECKSUM, make_inn_legal
 from tests.appeal_factory import make_appeal
@@ -212,7 +212,7 @@ def test_supplier_catalog_admin_edits_clerk_reads(staff):
         "name": "ООО «Новая сбытовая»", "inn": "4401000020", "inbox_email": "new@sbyt.ru"})
     assert r.status_code == 302 and not Organization.get_by_id(org.id).active
     assert org not in list(Organization.suppliers())
-    admin.post(f"/backoffice/suppliers/delete/", data={"id": org.id})
+    admin.post("/backoffice/suppliers/delete/", data={"id": org.id})
     assert Organization.get_or_none(Organization.id == org.id)
     # The grid company is not a supplier and cannot be opened here.
     grid = Organization.grid()
