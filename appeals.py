@@ -368,6 +368,7 @@ def attach_stored(appeal: Appeal, uploaded_by, items, party: str = "applicant", 
                 organization=_party_organization(party, uploaded_by),
                 doc_type=_doc_type(item.get("doc_type"), party), file_name=name,
                 content_type=content_type_of(name), size=item["size"], sha256=item["sha256"],
+                streebog256=item.get("streebog256", ""), streebog512=item.get("streebog512", ""),
                 storage_key=item["key"], needs_applicant_signature=needs_applicant_signature,
                 uploaded_by=uploaded_by, created_at=utcnow()))
     return documents
@@ -391,19 +392,22 @@ def too_large_message(names: list[str]) -> str:
     return "Файлы " + ", ".join(f"«{n}»" for n in names) + f" больше {limit} МБ и не загружены"
 
 
-def store_upload(stream, name: str) -> dict:
+def store_upload(stream, name: str, extra_digests=()) -> dict:
     """Stream one file to storage; returns the item attach_stored() takes.
 
+    extra_digests: Streebog digests to compute in the same pass (storage.EXTRA_DIGESTS
+    names), for files that may be signed; they go into the item by name.
     Raises AppealError (field 'files') when it is larger than the limit or empty."""
     name = clean_file_name(name)
     try:
-        key, size, sha256 = storage.save_stream(stream, max_upload_bytes())
+        key, size, sha256 = saved = storage.save_stream(stream, max_upload_bytes(),
+                                                        extra_digests)
     except storage.TooLarge:
         raise AppealError(too_large_message([name]), "files") from None
     if size == 0:
         storage.delete(key)
         raise AppealError(f"Файл «{name}» пуст и не загружен", "files")
-    return {"key": key, "size": size, "sha256": sha256, "name": name}
+    return {"key": key, "size": size, "sha256": sha256, "name": name, **saved.digests}
 
 
 def add_documents(appeal: Appeal, uploaded_by, files, party: str = "applicant", post=None,
@@ -418,7 +422,9 @@ def add_documents(appeal: Appeal, uploaded_by, files, party: str = "applicant", 
     try:
         for storage_file, doc_type in _as_pairs(files):
             try:
-                item = store_upload(storage_file.stream, storage_file.filename)
+                # An organisation's file may be signed: hash it for the КЭП check now.
+                item = store_upload(storage_file.stream, storage_file.filename,
+                                    () if party == "applicant" else tuple(storage.EXTRA_DIGESTS))
             except AppealError as exc:
                 (empty if "пуст" in exc.message else refused).append(
                     clean_file_name(storage_file.filename))

@@ -10,11 +10,12 @@ administrators, the supplier for supplier clerks). A supplier clerk works only w
 numbers and the archive belong to the appeal's receiving organisation.
 """
 from flask import current_app, has_request_context, request
+from peewee import EXCLUDED, SQL, fn
 
 import notify
 import storage
-from models import (Appeal, Document, DocumentType, Organization, Post, Setting, StatusEvent,
-                    User, audit, db, is_postgres, utcnow)
+from models import (Appeal, AppealSeen, Document, DocumentType, Organization, Post, Setting,
+                    StatusEvent, User, audit, db, is_postgres, utcnow)
 from sanitize import clean_html, html_to_text, is_blank
 
 VIEW, NUMBER, STATUS, POST, DOCUMENT, ARCHIVE = (
@@ -141,10 +142,14 @@ def _max_upload_bytes() -> int:
         return 30 * 1024 * 1024
 
 
-def _store(file) -> tuple[str, int, str]:
-    """Stream an uploaded file to storage; Russian error when too large."""
+def _store(file) -> storage.Stored:
+    """Stream an uploaded file to storage; Russian error when too large.
+
+    An organisation's file may be signed with КЭП, so its Streebog-256/512 are computed
+    in the same pass (stored on the Document; signing checks against them)."""
     try:
-        return storage.save_stream(file.stream, _max_upload_bytes())
+        return storage.save_stream(file.stream, _max_upload_bytes(),
+                                   extra_digests=tuple(storage.EXTRA_DIGESTS))
     except storage.TooLarge:
         raise CaseworkError(
             f"Файл «{file.filename}» больше {Setting.value_of('max_upload_mb')} МБ", "file") from None
@@ -237,7 +242,8 @@ def add_staff_post(appeal: Appeal, clerk: User, body_html: str, files=()) -> Pos
     stored = []
     try:
         for file in files:
-            stored.append((file, *_store(file)))
+            saved = _store(file)
+            stored.append((file, *saved, saved.digests))
         with _write_transaction():
             appeal = _locked(appeal)
             _require(clerk, appeal, POST)
@@ -246,11 +252,11 @@ def add_staff_post(appeal: Appeal, clerk: User, body_html: str, files=()) -> Pos
             post = Post.create(appeal=appeal, author=clerk, side=side_of(org), organization=org,
                                body_html=body, created_at=now)
             names = []
-            for file, key, size, sha in stored:
+            for file, key, size, sha, digests in stored:
                 Document.create(appeal=appeal, post=post, party=side_of(org), organization=org,
                                 doc_type="Иное", file_name=_file_name(file),
                                 content_type=_content_type(file), size=size, sha256=sha,
-                                storage_key=key, uploaded_by=clerk, created_at=now)
+                                **digests, storage_key=key, uploaded_by=clerk, created_at=now)
                 names.append(_file_name(file))
             appeal.new_post_for_applicant = True
             _touch(appeal, now)  # the post is saved: refresh_search reads it
@@ -260,7 +266,7 @@ def add_staff_post(appeal: Appeal, clerk: User, body_html: str, files=()) -> Pos
             _notify(appeal, "appeal_post", text=html_to_text(body), files=names,
                     from_supplier=org.kind == Organization.SUPPLIER, organization=org)
     except BaseException:
-        for _file, key, _size, _sha in stored:
+        for _file, key, _size, _sha, _digests in stored:
             storage.delete(key)
         raise
     return post
@@ -285,7 +291,7 @@ def place_document(appeal: Appeal, clerk: User, file, doc_type: str,
         raise CaseworkError("Выберите файл", "file")
     if not organization_document_types().where(DocumentType.name == doc_type).exists():
         raise CaseworkError("Выберите тип документа", "doc_type")
-    key, size, sha = _store(file)
+    key, size, sha = saved = _store(file)
     try:
         with _write_transaction():
             appeal = _locked(appeal)
@@ -295,7 +301,7 @@ def place_document(appeal: Appeal, clerk: User, file, doc_type: str,
             document = Document.create(
                 appeal=appeal, party=side_of(org), organization=org, doc_type=doc_type,
                 file_name=_file_name(file), content_type=_content_type(file), size=size,
-                sha256=sha, storage_key=key, uploaded_by=clerk, created_at=now,
+                sha256=sha, **saved.digests, storage_key=key, uploaded_by=clerk, created_at=now,
                 needs_applicant_signature=bool(needs_applicant_signature))
             _touch(appeal, now)
             appeal.save()
@@ -341,8 +347,50 @@ def _move(appeal: Appeal, clerk: User, state: str) -> Appeal:
     return appeal
 
 
-def mark_seen_by_staff(appeal: Appeal, clerk: User):
-    """Opening the appeal's page: the applicant's data so far is read by the organisation."""
-    now = utcnow()
-    Appeal.update(staff_seen_at=now).where(Appeal.id == appeal.id).execute()
-    appeal.staff_seen_at = now
+# Read marks ------------------------------------------------------------------------
+# Each organisation has its own: a supplier clerk opening an application does not make it
+# read for the grid company, and the other way round.
+
+def staff_organization_id(clerk: User) -> int | None:
+    """Id of the organisation the clerk acts for (no query when the account names it)."""
+    if clerk.role in (User.GRID_CLERK, User.ADMIN, User.SUPPLIER_CLERK) and clerk.organization_id:
+        return clerk.organization_id
+    org = acting_organization(clerk)
+    return org.id if org else None
+
+
+def unread_for_staff_condition(organization_id: int | None):
+    """SQL condition on Appeal: data from the applicant that nobody of the organisation
+    has opened since (no AppealSeen row of the organisation, or an older one)."""
+    seen_since = (AppealSeen.select(SQL("1")).where(
+        (AppealSeen.appeal == Appeal.id) & (AppealSeen.organization == organization_id)
+        & (AppealSeen.seen_at >= Appeal.applicant_activity_at)))
+    return Appeal.applicant_activity_at.is_null(False) & ~fn.EXISTS(seen_since)
+
+
+def unread_for_staff(appeal: Appeal, clerk: User) -> bool:
+    """Whether the appeal has applicant data the clerk's organisation has not opened."""
+    if not appeal.applicant_activity_at:
+        return False
+    seen_at = (AppealSeen.select(AppealSeen.seen_at)
+               .where((AppealSeen.appeal == appeal.id)
+                      & (AppealSeen.organization == staff_organization_id(clerk)))
+               .scalar())
+    return seen_at is None or seen_at < appeal.applicant_activity_at
+
+
+def mark_seen_by_staff(appeal: Appeal, clerk: User, seen_at=None):
+    """Opening the appeal's page: the applicant's data up to `seen_at` (by default now;
+    the page passes the moment it started reading) is read by the clerk's organisation.
+
+    One upsert per (appeal, organisation); a later mark never moves back in time."""
+    organization_id = staff_organization_id(clerk)
+    if organization_id is None:
+        return
+    seen_at = seen_at or utcnow()
+    with db.atomic():
+        (AppealSeen.insert(appeal=appeal.id, organization=organization_id, seen_at=seen_at)
+         .on_conflict(conflict_target=[AppealSeen.appeal, AppealSeen.organization],
+                      preserve=[AppealSeen.seen_at],
+                      where=(AppealSeen.seen_at < EXCLUDED.seen_at))
+         .execute())

@@ -9,6 +9,7 @@ from peewee import CharField, IntegerField, Model
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noqa: F401
 
 from models import ALL_MODELS, db, is_postgres, utcnow  # noqa: F401
+from search_index import create_search_index
 
 
 class SchemaVersion(Model):
@@ -27,9 +28,44 @@ def _migrator():
         else PostgresqlMigrator(database)
 
 
+def add_search_index(migrator):
+    """Version 2: the trigram index of appeal.search_text (pg_trgm GIN on PostgreSQL, an
+    FTS5 trigram table kept by triggers on SQLite), filled from the existing appeals."""
+    create_search_index()
+
+
+def add_read_marks_and_signing_data(migrator):
+    """Version 3: per-organisation read marks (appeal_seen) replace appeal.staff_seen_at;
+    Streebog digests recorded at placement; the documents an SMS code signs; list indexes
+    that end in the id for keyset paging."""
+    from models import Appeal, AppealSeen, Document, SmsCode
+    db.create_tables([AppealSeen], safe=True)
+    columns = {table: {c.name for c in db.get_columns(table)}
+               for table in ("appeal", "document", "sms_code")}
+    operations = []
+    if "staff_seen_at" in columns["appeal"]:
+        operations.append(migrator.drop_column("appeal", "staff_seen_at"))
+    for name in ("streebog256", "streebog512"):
+        if name not in columns["document"]:
+            operations.append(migrator.add_column("document", name, getattr(Document, name)))
+    if "document_ids" not in columns["sms_code"]:
+        operations.append(migrator.add_column("sms_code", "document_ids", SmsCode.document_ids))
+    existing = {index.name for index in db.get_indexes("appeal")}
+    for old in ("appeal_applicant_id_state_created_at", "appeal_applicant_id_state_updated_at"):
+        if old in existing:
+            operations.append(migrator.drop_index("appeal", old))
+    for fields, unique in Appeal._meta.indexes:
+        columns_of_index = [getattr(Appeal, f).column_name for f in fields]
+        if "appeal_" + "_".join(columns_of_index) not in existing:
+            operations.append(migrator.add_index("appeal", columns_of_index, unique))
+    migrate(*operations)
+
+
 # Each step takes the migrator and upgrades an existing database by one version.
 STEPS: list = [
     # version 1 is the initial schema, created from the models.
+    add_search_index,  # 2
+    add_read_marks_and_signing_data,  # 3
 ]
 
 LATEST = 1 + len(STEPS)
@@ -43,6 +79,7 @@ def upgrade() -> tuple[int, int]:
             db.create_tables([SchemaVersion])
             if fresh:
                 db.create_tables(ALL_MODELS)
+                create_search_index()
                 SchemaVersion.create(version=LATEST, note="created")
                 return 0, LATEST
             SchemaVersion.create(version=1, note="adopted")

@@ -316,7 +316,7 @@ class Appeal(BaseModel):
     applicant_activity_at = DateTimeField(null=True)
     staff_activity_at = DateTimeField(null=True)
     applicant_seen_at = DateTimeField(null=True)
-    staff_seen_at = DateTimeField(null=True)
+    # Staff read state is per organisation: see AppealSeen.
     new_status_for_applicant = BooleanField(default=False)
     new_post_for_applicant = BooleanField(default=False)
     search_text = TextField(default="")
@@ -367,10 +367,19 @@ class Appeal(BaseModel):
         return bool(self.staff_activity_at and (
             not self.applicant_seen_at or self.staff_activity_at > self.applicant_seen_at))
 
-    @property
-    def unread_for_staff(self):
-        return bool(self.applicant_activity_at and (
-            not self.staff_seen_at or self.applicant_activity_at > self.staff_seen_at))
+
+class AppealSeen(BaseModel):
+    """When someone of an organisation last opened an appeal's page in the back office.
+
+    The appeal is unread for that organisation while the applicant's latest data
+    (Appeal.applicant_activity_at) is newer than seen_at, or no row exists."""
+    # The unique (appeal, organization) index below serves lookups by appeal too.
+    appeal = ForeignKeyField(Appeal, backref="seen_marks", on_delete="CASCADE", index=False)
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    seen_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("appeal", "organization"), True),)
 
 
 class Post(BaseModel):
@@ -406,6 +415,10 @@ class Document(BaseModel):
     content_type = CharField(max_length=255, default="application/octet-stream")
     size = BigIntegerField()
     sha256 = CharField(max_length=64)
+    # Streebog-256/512 (hex) computed while an organisation's document was stored, so a
+    # КЭП is checked against them without hashing the file again; "" = not recorded.
+    streebog256 = CharField(max_length=64, default="")
+    streebog512 = CharField(max_length=128, default="")
     storage_key = CharField(max_length=128, unique=True)
     needs_applicant_signature = BooleanField(default=False)
     uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -456,7 +469,7 @@ class Notification(BaseModel):
 
 ALL_MODELS = [Organization, User, LegalDocument, Consent, Setting, LoginAttempt, AuditLog,
               StatusCatalog, DocumentType, Appeal, Post, StatusEvent, Document, Signature,
-              SmsCode, Notification]
+              SmsCode, Notification, AppealSeen]
 
 
 def audit(action: str, *, actor=None, obj=None, details: str = "", ip: str = ""):

@@ -280,6 +280,8 @@ def sign_pep(documents, user: User, code: str, ip: str = "", user_agent: str = "
     appeal = _check_offered(documents, user)
     now = now or utcnow()
     row = _consume_code(user, documents, code, now)
+    # A ПЭП binds nothing but the recorded SHA-256 to what the person saw, so the file
+    # they were served is checked against it here (unlike a КЭП, see sign_kep).
     hashes = {}
     for doc in documents:
         hashes[doc.id] = _sha256_of(doc)
@@ -365,13 +367,46 @@ def _signing_side(document: Document, signer: User, appeal: Appeal) -> str:
     return "applicant"
 
 
+def recorded_digests(document: Document) -> dict:
+    """{256: bytes, 512: bytes}: the Streebog digests recorded when the file was stored
+    (empty for documents stored before they were recorded)."""
+    result = {}
+    for bits, value in ((256, document.streebog256), (512, document.streebog512)):
+        try:
+            if value:
+                result[bits] = bytes.fromhex(value)
+        except ValueError:
+            continue
+    return result
+
+
+def _record_digests(document: Document) -> dict:
+    """For a document stored before Streebog digests were recorded: hash the file once
+    (SHA-256 and Streebog-256/512 in one pass), refuse it if it no longer matches the
+    SHA-256 recorded at placement, else record the digests for every later check."""
+    sha256, digests = storage.digest_file(document.storage_key, tuple(storage.EXTRA_DIGESTS))
+    if sha256 != document.sha256:
+        raise SigningError(MSG_FILE_CHANGED)
+    with db.atomic():
+        (Document.update(**digests)
+         .where((Document.id == document.id) & (Document.sha256 == sha256)).execute())
+    for name, value in digests.items():
+        setattr(document, name, value)
+    return recorded_digests(document)
+
+
 def verify(document: Document, sig_bytes: bytes, signer: User,
-           organization: Organization | None = None, at: dt.datetime | None = None):
-    """cades.verify_detached of the stored file against the signer's identifiers."""
+           organization: Organization | None = None, at: dt.datetime | None = None,
+           digests: dict | None = None):
+    """cades.verify_detached against the signer's identifiers: with the document's
+    Streebog `digests` when given (the file is not read), else of the stored file."""
+    expected = expected_identifiers(signer, organization)
+    if digests and 256 in digests and 512 in digests:
+        return cades.verify_detached(sig_bytes, expected=expected, at=at,
+                                     trusted_roots=trusted_roots(), document_digest=digests)
     with storage.open_file(document.storage_key) as handle:
-        return cades.verify_detached(sig_bytes, handle,
-                                     expected=expected_identifiers(signer, organization),
-                                     at=at, trusted_roots=trusted_roots())
+        return cades.verify_detached(sig_bytes, handle, expected=expected, at=at,
+                                     trusted_roots=trusted_roots(), document_digest=digests)
 
 
 def sign_kep(document: Document, signer: User, sig_bytes: bytes, *, ip: str = "",
@@ -386,10 +421,19 @@ def sign_kep(document: Document, signer: User, sig_bytes: bytes, *, ip: str = ""
     appeal = Appeal.get_by_id(document.appeal_id)
     side = _signing_side(document, signer, appeal)
     organization = acting_organization(signer) if signer.is_staff else None
-    if _sha256_of(document) != document.sha256:
-        raise SigningError(MSG_FILE_CHANGED)
+    # The document check of a КЭП is its messageDigest against the Streebog recorded when
+    # the file was stored (hashed once, streamed, at placement): the file is not read
+    # again here. The signer signed the bytes the portal served from that stored file;
+    # if the file had been altered on disk since, those bytes hash differently and the
+    # signature is refused («Подпись относится к другому документу…»), so no signature
+    # is ever accepted for bytes other than the placed ones. Re-reading the file is the
+    # audit's job: «Скачать с подписями» hashes it now and checks SHA-256 and every
+    # signature against the file as it is (report_text).
+    digests = recorded_digests(document)
+    if len(digests) < 2:  # stored before digests were recorded: hash the file once
+        digests = _record_digests(document)
     try:
-        report = verify(document, sig_bytes, signer, organization)
+        report = verify(document, sig_bytes, signer, organization, digests=digests)
     except cades.SignatureError as exc:
         audit("signature_refused", actor=signer, obj=document, ip=ip, details=str(exc)[:500])
         raise SigningError(str(exc)) from None
@@ -500,7 +544,10 @@ def report_text(document: Document, signatures: list) -> str:
     lines = ["Протокол проверки электронных подписей",
              f"Документ: {document.doc_type} «{document.file_name}», {document.size} байт",
              f"SHA-256 при размещении: {document.sha256}"]
-    current = _sha256_of(document)
+    # The audit reads the file once, as it is now: SHA-256 for its integrity and the
+    # Streebog digests every КЭП is checked against below.
+    current, fresh = storage.digest_file(document.storage_key, tuple(storage.EXTRA_DIGESTS))
+    fresh = {bits: bytes.fromhex(fresh[name]) for name, bits in storage.EXTRA_DIGESTS.items()}
     lines.append("Целостность файла: " + ("не нарушена" if current == document.sha256
                                           else f"НАРУШЕНА (SHA-256 сейчас {current})"))
     if not signatures:
@@ -533,12 +580,13 @@ def report_text(document: Document, signatures: list) -> str:
             lines.append("Проверка при подписании:")
             lines += ["  " + line for line in (evidence.get("report_text") or "").splitlines()]
             lines.append("Проверка сейчас:")
-            lines.append("  " + _recheck(document, sig))
+            lines.append("  " + _recheck(document, sig, fresh))
     return "\n".join(lines) + "\n"
 
 
-def _recheck(document: Document, sig: Signature) -> str:
-    """Verify a stored КЭП again (identifiers as at signing; validity at the signing time)."""
+def _recheck(document: Document, sig: Signature, digests: dict | None = None) -> str:
+    """Verify a stored КЭП again (identifiers as at signing; validity at the signing time)
+    against the file's Streebog `digests` computed now (else the file is hashed)."""
     if not sig.sig_storage_key:
         return "файл подписи отсутствует"
     evidence = evidence_of(sig)
@@ -552,9 +600,13 @@ def _recheck(document: Document, sig: Signature) -> str:
     try:
         with storage.open_file(sig.sig_storage_key) as handle:
             sig_bytes = handle.read()
-        with storage.open_file(document.storage_key) as handle:
-            cades.verify_detached(sig_bytes, handle, expected=expected or None, at=sig.signed_at,
-                                  trusted_roots=trusted_roots())
+        if digests:
+            cades.verify_detached(sig_bytes, expected=expected or None, at=sig.signed_at,
+                                  trusted_roots=trusted_roots(), document_digest=digests)
+        else:
+            with storage.open_file(document.storage_key) as handle:
+                cades.verify_detached(sig_bytes, handle, expected=expected or None,
+                                      at=sig.signed_at, trusted_roots=trusted_roots())
     except cades.SignatureError as exc:
         return f"подпись недействительна: {exc}"
     except OSError:

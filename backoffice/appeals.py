@@ -3,7 +3,7 @@
 The lists are our own (not Flask-Admin's stock ModelView): one SELECT per page with the
 applicant and organisations joined in, keyset paging by (date, id) so page 2,000 costs
 what page 1 does, and a capped count instead of COUNT(*) over everything. The text
-search is the portal's (appeal_queries.text_condition on the casefolded search column).
+search is the portal's (appeal_queries.text_search on the casefolded search column).
 Every row, page, download and action is scoped through backoffice.scoping.
 """
 import datetime as dt
@@ -17,11 +17,11 @@ from peewee import JOIN, fn
 
 import casework
 import storage
-from appeal_queries import decode_cursor, keyset_page, text_condition
+from appeal_queries import decode_cursor, keyset_page, text_search
 from backoffice.access import StaffMixin
 from backoffice.scoping import appeal_or_404, document_or_404, visible_condition
 from models import (Appeal, Document, Organization, Post, Signature, StatusCatalog,
-                    StatusEvent, User)
+                    StatusEvent, User, utcnow)
 from sanitize import clean_html
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -109,15 +109,9 @@ def _utc_start_of(day: str) -> dt.datetime:
     return start.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
-def unread_for_staff_condition():
-    """Data from the applicant that nobody of the organisation has opened since."""
-    return (Appeal.applicant_activity_at.is_null(False)
-            & (Appeal.staff_seen_at.is_null(True)
-               | (Appeal.applicant_activity_at > Appeal.staff_seen_at)))
-
-
-def _narrowed(query, user: User, f: Filters):
-    """Apply the visibility scope and every filter of `f` to a SELECT on Appeal."""
+def _narrowed(query, user: User, f: Filters, counting: bool = False):
+    """Apply the visibility scope and every filter of `f` to a SELECT on Appeal
+    (`counting`: for a capped count, which plans the text search differently)."""
     query = query.where(visible_condition(user))
     if f.state != "all":
         query = query.where(Appeal.state == f.state)
@@ -147,19 +141,22 @@ def _narrowed(query, user: User, f: Filters):
         next_day = (dt.date.fromisoformat(f.date_to) + dt.timedelta(days=1)).isoformat()
         query = query.where(Appeal.created_at < _utc_start_of(next_day))
     if f.unread:
-        query = query.where(unread_for_staff_condition())
-    condition = text_condition(Appeal.search_text, f.q)
-    if condition is not None:
-        query = query.where(condition)
-    return query
+        query = query.where(casework.unread_for_staff_condition(
+            casework.staff_organization_id(user)))
+    return text_search(query, f.q, PAGE_SIZE, counting=counting)
 
 
 def list_query(user: User, f: Filters):
-    """The appeals the user may see that match the filters, with related rows joined."""
+    """The appeals the user may see that match the filters, with related rows joined.
+
+    Each row carries `staff_unread`: unread for the user's organisation (computed in the
+    same SELECT by an indexed lookup of that organisation's AppealSeen row)."""
+    unread = casework.unread_for_staff_condition(casework.staff_organization_id(user))
     query = (Appeal.select(
         Appeal.id, Appeal.kind, Appeal.state, Appeal.reg_number, Appeal.subject, Appeal.power,
         Appeal.scheme, Appeal.complies, Appeal.last_status, Appeal.created_at,
-        Appeal.updated_at, Appeal.sent_at, Appeal.applicant_activity_at, Appeal.staff_seen_at,
+        Appeal.updated_at, Appeal.sent_at, Appeal.applicant_activity_at,
+        unread.alias("staff_unread"),
         Appeal.organization, Appeal.supplier, Appeal.applicant,
         User.id, User.legal_form, User.last_name, User.first_name, User.middle_name,
         User.company_name, User.email,
@@ -174,7 +171,7 @@ def list_query(user: User, f: Filters):
 
 def count_query(user: User, f: Filters):
     """The same rows as list_query without the joins, for counting."""
-    return _narrowed(Appeal.select(Appeal.id), user, f)
+    return _narrowed(Appeal.select(Appeal.id), user, f, counting=True)
 
 
 def _bounded(query, column, descending: bool, f: Filters):
@@ -279,15 +276,16 @@ class AppealView(AppealListView):
             doc_types=[t.name for t in casework.organization_document_types()],
             comment_html=clean_html(appeal.comment_html), errors=errors or {},
             values=values or {}, can=lambda action: casework.may(current_user, appeal, action),
-            unread=appeal.unread_for_staff)
+            unread=casework.unread_for_staff(appeal, current_user))
         return html, status
 
     @expose("/<int:appeal_id>")
     def details(self, appeal_id):
         """The appeal's page; opening it marks the applicant's data read by staff."""
+        opened = utcnow()  # what the page shows was written before this moment
         appeal = appeal_or_404(appeal_id)
         result = self._page(appeal)
-        casework.mark_seen_by_staff(appeal, current_user)
+        casework.mark_seen_by_staff(appeal, current_user, opened)
         return result
 
     def _act(self, appeal_id, action, run, success, values=None):

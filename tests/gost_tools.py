@@ -362,7 +362,10 @@ class GostPki:
         match = re.search(rb"Private key:\s*([0-9A-Fa-f]+)", text)
         if not match:
             raise RuntimeError("cannot read the private key of %s" % signer.name)
-        return bytes.fromhex(match.group(1).decode()).rjust(signer.bits // 8, b"\0")
+        digits = match.group(1).decode()
+        # OpenSSL prints the number without leading zeros: an odd count of hex digits.
+        return bytes.fromhex(digits.rjust(len(digits) + len(digits) % 2, "0")).rjust(
+            signer.bits // 8, b"\0")
 
     def strip_signing_time(self, signer: Cert, signature: bytes) -> bytes:
         """Return ``signature`` (DER) without the signingTime attribute.

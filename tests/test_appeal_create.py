@@ -304,7 +304,7 @@ def test_documents_can_be_added_after_sending(client, applicant, mailbox):
     doc = Document.get(Document.file_name == "План участка.pdf")
     assert doc.doc_type == "План расположения" and doc.party == "applicant"
     appeal = Appeal.get()
-    assert appeal.updated_at > before and appeal.unread_for_staff
+    assert appeal.updated_at > before and appeal.applicant_activity_at > before
     # The JavaScript way: the raw file as the body.
     response = raw_upload(client, "Выписка ЕГРН.pdf", b"egrn", url=f"/appeals/{appeal.id}/documents",
                           **{"X-Doc-Type": "Правоустанавливающий документ"})

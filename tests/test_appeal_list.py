@@ -272,5 +272,6 @@ def test_list_makes_the_same_number_of_queries_for_5_and_50_appeals(client, appl
     assert len(few) == len(many), (few, many)
     with count_queries() as searched:
         client.get("/appeals?q=тема&read=unread&kind=message&sort=created_asc")
-    assert len(searched) == len(few)
+    # On SQLite a search may first probe the trigram index once (search_index.probe, cached).
+    assert len(searched) <= len(few) + 1
     assert len(few) <= 5, few

@@ -389,3 +389,70 @@ def test_curve_arithmetic_matches_gostcrypto(name, bits):
     assert not cades._gost_verify(curve, point, bytes([digest[0] ^ 1]) + digest[1:], s_r)
     assert not cades._gost_verify(curve, point, digest, bytes(r_s))
     assert not cades._gost_verify(curve, (point[0], point[1] ^ 1), digest, s_r)
+
+
+# --- digest computed beforehand (hashing once, when the document is stored) ---
+
+@pytest.mark.parametrize("backend", ["python", "openssl"])
+def test_incremental_hasher_matches_openssl_dgst_on_odd_chunks(monkeypatch, tmp_path, backend):
+    if not gost_tools.gost_engine_available():
+        pytest.skip(gost_tools.GOST_SKIP_REASON)
+    monkeypatch.setenv("CADES_STREEBOG_BACKEND", backend)
+    if backend == "openssl":
+        try:
+            cades.streebog_backend()
+        except RuntimeError as exc:
+            pytest.skip(str(exc))
+    data = os.urandom(20 * 1024 + 29)
+    path = tmp_path / "upload.bin"
+    path.write_bytes(data)
+    # Chunk boundaries that never fall on Streebog's 64-byte blocks, and ones that
+    # complete a partial block exactly (gostcrypto's own update loses data there).
+    for sizes in ((1, 63, 65, 1000, 4097), (63, 1), (100, 28), (4096 + 63,)):
+        for bits in (256, 512):
+            hasher = cades.streebog_hasher(bits)
+            assert hasher.name == backend
+            pos, turn = 0, 0
+            while pos < len(data):
+                step = sizes[turn % len(sizes)]
+                hasher.update(data[pos:pos + step])
+                pos, turn = pos + step, turn + 1
+            assert hasher.digest().hex() == _openssl_dgst(path, bits), (sizes, bits)
+    with pytest.raises(ValueError):
+        cades.streebog_hasher(384)
+
+
+@needs_gost
+def test_verifies_with_digest_given_without_reading_the_document(env):
+    digest_256 = bytes.fromhex(_openssl_dgst(env.doc, 256))
+    digest_512 = bytes.fromhex(_openssl_dgst(env.doc, 512))
+    report = cades.verify_detached(env.sig_company, None, document_digest=digest_256,
+                                   expected={"inn": COMPANY_INNLE}, trusted_roots=[env.root.der])
+    assert report.ok and report.digest_hex == digest_256.hex()
+    both = {256: digest_256, 512: digest_512}
+    for signature, bits in ((env.sig_company, 256), (env.sig_big, 512)):
+        report = cades.verify_detached(signature, document_digest=both,
+                                       trusted_roots=[env.root.der])
+        assert report.ok and report.key_bits == bits and report.digest_hex == both[bits].hex()
+    # A digest for the other key size only: the document is hashed instead.
+    report = cades.verify_detached(env.sig_big, env.doc, document_digest={256: digest_256})
+    assert report.ok and report.digest_hex == digest_512.hex()
+    with pytest.raises(ValueError):
+        cades.verify_detached(env.sig_big, document_digest={256: digest_256})
+    with pytest.raises(ValueError):
+        cades.verify_detached(env.sig_company)
+
+
+@needs_gost
+def test_refuses_digest_of_another_document(env, tmp_path):
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(env.doc.read_bytes().replace(b"%%EOF", b"%%EOG"))
+    other = {bits: bytes.fromhex(_openssl_dgst(changed, bits)) for bits in (256, 512)}
+    for signature in (env.sig_company, env.sig_big):
+        # The document given alongside is right, but the digest decides: it is not read.
+        err = _refusal(signature, env.doc, document_digest=other)
+        assert str(err) == "Подпись относится к другому документу: хэш документа не совпадает"
+        assert err.report.checks[-1] == ("Хэш документа совпадает с подписанным", False)
+    # A 256-bit digest given for a 512-bit signature does not match either.
+    err = _refusal(env.sig_big, None, document_digest=bytes.fromhex(_openssl_dgst(env.doc, 256)))
+    assert str(err) == "Подпись относится к другому документу: хэш документа не совпадает"

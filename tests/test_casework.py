@@ -7,8 +7,8 @@ import pytest
 
 import casework
 import notify
-from models import (Appeal, AuditLog, Document, Notification, Organization, Post, StatusEvent,
-                    db)
+from models import (Appeal, AppealSeen, AuditLog, Document, Notification, Organization, Post,
+                    StatusEvent, db)
 from tests.casework_helpers import (applicant_user, login_staff, sent_appeal, staff, supplier)
 
 
@@ -46,7 +46,7 @@ def test_whole_processing_flow_through_the_back_office(client, clerk, mailbox):
     assert "Иванов Иван Петрович" in page and person.snils in page
     assert "не подтверждена" in page and "≤15 кВт" in page and "Не планируется" in page
     assert "направляю заявку на ТП" in page
-    assert Appeal.get_by_id(appeal.id).staff_seen_at is not None
+    assert AppealSeen.get(AppealSeen.appeal == appeal.id).organization_id == clerk.organization_id
     assert "Новое от заявителя" not in client.get("/backoffice/inbox/").get_data(as_text=True)
 
     # «Присвоить регистрационный номер» with the number typed by the clerk

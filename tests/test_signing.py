@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import FileStorage
 
+import cades
 import casework
 import notify
 import payments
@@ -379,6 +380,100 @@ def test_company_kep_refusals_show_the_reason_and_store_nothing(app, client, pki
     assert message in page.get_data(as_text=True)  # the flash on the appeal page
     assert Signature.select().where(Signature.side == "applicant").count() == 0
     assert stored_files(app) == before
+
+
+# ---- КЭП against the Streebog recorded when the document was placed ---------------------
+
+CHANGED = CONTRACT.replace(b"contract", b"CONTRACT", 1)
+
+
+def stored_path(app, doc) -> Path:
+    return Path(app.config["STORAGE_DIR"]) / doc.storage_key[:2] / doc.storage_key
+
+
+def openssl_streebog(pki, data: bytes, bits: int) -> str:
+    """Streebog of `data` by `openssl dgst` (the independent implementation)."""
+    path = pki.folder / "dgst.bin"
+    path.write_bytes(data)
+    out = pki.tools.run("dgst", *gost_tools.ENGINE, f"-md_gost12_{bits}", "-r", str(path))
+    return out.decode().split()[0]
+
+
+def forbid_reading_documents(monkeypatch):
+    """From now on, fail the test if a stored document is read or a file is hashed."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the document was read again")
+    monkeypatch.setattr(signing.storage, "open_file", refuse)
+    monkeypatch.setattr(cades, "streebog_file", refuse)
+
+
+def test_kep_256_and_512_are_checked_against_the_digests_recorded_at_placement(
+        app, client, pki, company, grid_clerk, monkeypatch):
+    appeal = make_appeal(company, complies=False)
+    doc = place(app, appeal, grid_clerk)
+    assert doc.streebog256 == openssl_streebog(pki, CONTRACT, 256)
+    assert doc.streebog512 == openssl_streebog(pki, CONTRACT, 512)
+    grid_sig = sign_bytes(pki, pki.grid, CONTRACT)
+    company_sig = sign_bytes(pki, pki.company_512, CONTRACT)
+    forbid_reading_documents(monkeypatch)
+    run_in_app(app, signing.sign_kep, Document.get_by_id(doc.id), grid_clerk, grid_sig)
+    answer = upload_sig(client, doc, company_sig)
+    assert answer.status_code == 200, answer.json
+    reports = {s.side: json.loads(s.evidence)["report"] for s in Signature.select()}
+    assert reports["grid"]["key_bits"] == 256 and reports["grid"]["digest_hex"] == doc.streebog256
+    assert reports["applicant"]["key_bits"] == 512
+    assert reports["applicant"]["digest_hex"] == doc.streebog512
+
+
+def test_staff_reply_attachments_record_the_digests_too(app, pki, applicant, grid_clerk):
+    appeal = make_appeal(applicant, complies=False)
+    upload = FileStorage(io.BytesIO(CONTRACT), filename="Письмо.pdf")
+    post = run_in_app(app, casework.add_staff_post, appeal, grid_clerk, "<p>Ответ</p>", [upload])
+    [doc] = Document.select().where(Document.post == post.id)
+    assert (doc.streebog256, doc.streebog512) == (openssl_streebog(pki, CONTRACT, 256),
+                                                  openssl_streebog(pki, CONTRACT, 512))
+
+
+def test_kep_of_a_file_altered_on_disk_after_placement_is_refused(app, client, pki, applicant,
+                                                                  grid_clerk):
+    appeal = make_appeal(applicant, complies=False)
+    doc = place(app, appeal, grid_clerk)
+    stored_path(app, doc).write_bytes(CHANGED)  # what the portal would now serve
+    before = stored_files(app)
+    with pytest.raises(signing.SigningError,
+                       match="^Подпись относится к другому документу: хэш документа не совпадает$"):
+        run_in_app(app, signing.sign_kep, doc, grid_clerk, sign_bytes(pki, pki.grid, CHANGED))
+    assert Signature.select().count() == 0 and stored_files(app) == before
+    # The placed bytes are what a signature must cover; the audit of «Скачать с подписями»
+    # reads the file as it is now and shows it no longer matches.
+    run_in_app(app, signing.sign_kep, doc, grid_clerk, sign_bytes(pki, pki.grid, CONTRACT))
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/documents/{doc.id}/signed.zip").data))
+    report = archive.read("Протокол проверки подписей.txt").decode()
+    assert "Целостность файла: НАРУШЕНА" in report
+    assert ("Проверка сейчас:\n  подпись недействительна: Подпись относится к другому "
+            "документу") in report
+
+
+def test_document_placed_before_digests_were_recorded_is_verified_by_hashing(
+        app, client, pki, company, grid_clerk):
+    appeal = make_appeal(company, complies=False)
+    doc = place(app, appeal, grid_clerk)
+    Document.update(streebog256="", streebog512="").where(Document.id == doc.id).execute()
+    sig = run_in_app(app, signing.sign_kep, Document.get_by_id(doc.id), grid_clerk,
+                     sign_bytes(pki, pki.grid, CONTRACT))
+    assert json.loads(sig.evidence)["report"]["digest_hex"] == openssl_streebog(pki, CONTRACT, 256)
+    # Hashed once, the digests are recorded for the next checks.
+    doc = Document.get_by_id(doc.id)
+    assert doc.streebog512 == openssl_streebog(pki, CONTRACT, 512)
+    assert upload_sig(client, doc, sign_bytes(pki, pki.company_512, CONTRACT)).status_code == 200
+    # Such a document whose file changed on disk is refused before any signature check.
+    other = place(app, make_appeal(company, complies=False), grid_clerk)
+    Document.update(streebog256="", streebog512="").where(Document.id == other.id).execute()
+    stored_path(app, other).write_bytes(CHANGED)
+    with pytest.raises(signing.SigningError, match="изменён после размещения"):
+        run_in_app(app, signing.sign_kep, Document.get_by_id(other.id), grid_clerk,
+                   sign_bytes(pki, pki.grid, CHANGED))
+    assert Document.get_by_id(other.id).streebog256 == ""
 
 
 def test_trusted_chain_is_accepted_when_roots_are_configured(app, client, pki, company,
