@@ -2,6 +2,7 @@
 import logging
 import os
 import secrets
+import signal
 
 import click
 from flask import Flask, g, render_template
@@ -162,6 +163,10 @@ def demo_data() -> list[str]:
     return lines
 
 
+def _stop_serving(signum, frame):
+    raise SystemExit(0)
+
+
 def serve():
     """`make run`: the web server with the huey consumer in the same process (threads)."""
     from werkzeug.serving import make_server
@@ -169,12 +174,15 @@ def serve():
     app = create_app()
     consumer = tasks.huey.create_consumer(workers=2, worker_type="thread", periodic=True)
     consumer.start()
+    # The consumer's own signal handlers stop only the queue: SIGTERM/SIGINT end it all.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stop_serving)
     server = make_server(config.host(), config.port(), app, threaded=True)
     print(f"Личный кабинет: http://{config.host()}:{config.port()}/  "
           f"(бэк-офис: /backoffice; Ctrl+C — остановить)", flush=True)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
+    except SystemExit:
         pass
     finally:
         server.server_close()

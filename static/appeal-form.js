@@ -82,6 +82,9 @@
     var input = area.querySelector('input[type="file"]');
     var zone = area.querySelector('.drop-zone');
     area.querySelector('.no-js-upload').classList.add('visually-hidden');
+    // Its «Документ» select only serves the form without scripts: keep it out of the Tab order.
+    var noJsType = area.querySelector('.no-js-upload select');
+    if (noJsType) noJsType.setAttribute('tabindex', '-1');
     input.addEventListener('change', function () {
       Array.prototype.forEach.call(input.files, upload);
       input.value = '';

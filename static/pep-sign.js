@@ -2,6 +2,18 @@
    «Подтвердить и отправить» posts the code; «Отмена» closes the window. */
 (function () {
   "use strict";
+  // The notice of the signature just made, kept over the page's reload.
+  var notice = null;
+  try { notice = window.sessionStorage.getItem("sign-notice"); window.sessionStorage.removeItem("sign-notice"); } catch (e) { notice = null; }
+  if (notice) {
+    var box = document.createElement("div");
+    box.className = "notice notice-success";
+    box.setAttribute("role", "status");
+    box.textContent = notice;
+    var main = document.querySelector("main");
+    if (main) { main.insertBefore(box, main.firstChild); }
+  }
+
   var dialog = document.getElementById("pep-dialog");
   if (!dialog) { return; }
   var form = dialog.querySelector("[data-pep-form]");
@@ -9,6 +21,7 @@
   var error = dialog.querySelector("[data-pep-error]");
   var codeInput = dialog.querySelector("#pep-code");
   var current = null;  // the «Подписать!» button of the document being signed
+  var codeSentFor = null;  // the document whose code was sent last (a code fits one document)
 
   function post(url, data) {
     var body = new FormData();
@@ -24,26 +37,39 @@
       .catch(function () { return {ok: false, message: "Нет связи с сервером. Повторите попытку."}; });
   }
 
-  function sendCode() {
+  function sendCode(opening) {
     error.textContent = "";
     status.textContent = "Отправка кода…";
     return post(current.dataset.codeUrl).then(function (answer) {
-      status.textContent = answer.ok ? answer.message : "";
-      if (!answer.ok) { error.textContent = answer.message; }
+      if (answer.ok) {
+        codeSentFor = current.dataset.signUrl;
+        status.textContent = answer.message;
+      } else if (opening === true && answer.resend_after && codeSentFor === current.dataset.signUrl) {
+        // Reopened within a minute: the code already sent for this document still works.
+        status.textContent = "Код подтверждения уже отправлен: введите код из последнего СМС.";
+      } else {
+        status.textContent = "";
+        error.textContent = answer.message;
+      }
     });
   }
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-pep-sign]");
     if (!button) { return; }
+    event.preventDefault();  // the button also posts its form when scripts are off
     current = button;
     codeInput.value = "";
     dialog.showModal();
     codeInput.focus();
-    sendCode();
+    sendCode(true);
   });
 
-  dialog.querySelector("[data-pep-resend]").addEventListener("click", sendCode);
+  codeInput.setAttribute("aria-describedby", "pep-code-error");
+  error.id = "pep-code-error";
+  codeInput.addEventListener("input", function () { codeInput.removeAttribute("aria-invalid"); });
+
+  dialog.querySelector("[data-pep-resend]").addEventListener("click", function () { sendCode(false); });
   dialog.querySelector("[data-pep-cancel]").addEventListener("click", function () { dialog.close(); });
 
   form.addEventListener("submit", function (event) {
@@ -51,6 +77,7 @@
     error.textContent = "";
     var code = codeInput.value.replace(/\D/g, "");
     if (code.length !== 6) {
+      codeInput.setAttribute("aria-invalid", "true");
       error.textContent = "Введите 6 цифр кода из СМС";
       return;
     }
@@ -60,9 +87,11 @@
       submit.disabled = false;
       if (answer.ok) {
         dialog.close();
+        try { window.sessionStorage.setItem("sign-notice", answer.message); } catch (e) { /* private mode */ }
         window.location.reload();
       } else {
         error.textContent = answer.message;
+        codeInput.setAttribute("aria-invalid", "true");
         codeInput.select();
       }
     });
