@@ -14,8 +14,8 @@ from peewee import EXCLUDED, SQL, fn
 
 import notify
 import storage
-from models import (Appeal, AppealSeen, Document, DocumentType, Organization, Post, Setting,
-                    StatusEvent, User, audit, db, is_postgres, utcnow)
+from models import (Appeal, AppealSeen, AppealUnread, Document, DocumentType, Organization,
+                    Post, Setting, StatusEvent, User, audit, db, is_postgres, utcnow)
 from sanitize import clean_html, html_to_text, is_blank
 
 VIEW, NUMBER, STATUS, POST, DOCUMENT, ARCHIVE = (
@@ -361,29 +361,25 @@ def staff_organization_id(clerk: User) -> int | None:
 
 def unread_for_staff_condition(organization_id: int | None):
     """SQL condition on Appeal: data from the applicant that nobody of the organisation
-    has opened since (no AppealSeen row of the organisation, or an older one)."""
-    seen_since = (AppealSeen.select(SQL("1")).where(
-        (AppealSeen.appeal == Appeal.id) & (AppealSeen.organization == organization_id)
-        & (AppealSeen.seen_at >= Appeal.applicant_activity_at)))
-    return Appeal.applicant_activity_at.is_null(False) & ~fn.EXISTS(seen_since)
+    has opened since — its appeal_unread row exists (one unique-index lookup per row)."""
+    return fn.EXISTS(AppealUnread.select(SQL("1")).where(
+        (AppealUnread.appeal == Appeal.id) & (AppealUnread.organization == organization_id)))
 
 
 def unread_for_staff(appeal: Appeal, clerk: User) -> bool:
     """Whether the appeal has applicant data the clerk's organisation has not opened."""
-    if not appeal.applicant_activity_at:
-        return False
-    seen_at = (AppealSeen.select(AppealSeen.seen_at)
-               .where((AppealSeen.appeal == appeal.id)
-                      & (AppealSeen.organization == staff_organization_id(clerk)))
-               .scalar())
-    return seen_at is None or seen_at < appeal.applicant_activity_at
+    return (AppealUnread.select().where((AppealUnread.appeal == appeal.id)
+                                        & (AppealUnread.organization
+                                           == staff_organization_id(clerk)))
+            .exists())
 
 
 def mark_seen_by_staff(appeal: Appeal, clerk: User, seen_at=None):
     """Opening the appeal's page: the applicant's data up to `seen_at` (by default now;
     the page passes the moment it started reading) is read by the clerk's organisation.
 
-    One upsert per (appeal, organisation); a later mark never moves back in time."""
+    One upsert per (appeal, organisation); a later mark never moves back in time. The
+    organisation's unread row goes only if the page read the applicant's latest data."""
     organization_id = staff_organization_id(clerk)
     if organization_id is None:
         return
@@ -393,4 +389,9 @@ def mark_seen_by_staff(appeal: Appeal, clerk: User, seen_at=None):
          .on_conflict(conflict_target=[AppealSeen.appeal, AppealSeen.organization],
                       preserve=[AppealSeen.seen_at],
                       where=(AppealSeen.seen_at < EXCLUDED.seen_at))
+         .execute())
+        (AppealUnread.delete()
+         .where((AppealUnread.appeal == appeal.id)
+                & (AppealUnread.organization == organization_id)
+                & (AppealUnread.activity_at <= seen_at))
          .execute())

@@ -10,6 +10,7 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noq
 
 from models import ALL_MODELS, db, is_postgres, utcnow  # noqa: F401
 from search_index import create_search_index
+import staff_unread
 
 
 class SchemaVersion(Model):
@@ -38,7 +39,7 @@ def add_read_marks_and_signing_data(migrator):
     """Version 3: per-organisation read marks (appeal_seen) replace appeal.staff_seen_at;
     Streebog digests recorded at placement; the documents an SMS code signs; list indexes
     that end in the id for keyset paging."""
-    from models import Appeal, AppealSeen, Document, SmsCode
+    from models import AppealSeen, Document, SmsCode
     db.create_tables([AppealSeen], safe=True)
     columns = {table: {c.name for c in db.get_columns(table)}
                for table in ("appeal", "document", "sms_code")}
@@ -54,11 +55,30 @@ def add_read_marks_and_signing_data(migrator):
     for old in ("appeal_applicant_id_state_created_at", "appeal_applicant_id_state_updated_at"):
         if old in existing:
             operations.append(migrator.drop_index("appeal", old))
+    operations += _missing_appeal_indexes(migrator)
+    migrate(*operations)
+
+
+def _missing_appeal_indexes(migrator) -> list:
+    """Operations adding the appeal indexes of the model the database lacks."""
+    from models import Appeal
+    existing = {index.name for index in db.get_indexes("appeal")}
+    operations = []
     for fields, unique in Appeal._meta.indexes:
         columns_of_index = [getattr(Appeal, f).column_name for f in fields]
         if "appeal_" + "_".join(columns_of_index) not in existing:
             operations.append(migrator.add_index("appeal", columns_of_index, unique))
-    migrate(*operations)
+    return operations
+
+
+def add_staff_unread_index(migrator):
+    """Version 4: appeal_unread, the staff unread marks as rows kept by triggers on appeal,
+    filled from the existing appeals and read marks; the index of the «Статус» filter."""
+    from models import AppealUnread
+    migrate(*_missing_appeal_indexes(migrator))
+    db.create_tables([AppealUnread], safe=True)
+    staff_unread.install()
+    staff_unread.rebuild()
 
 
 # Each step takes the migrator and upgrades an existing database by one version.
@@ -66,6 +86,7 @@ STEPS: list = [
     # version 1 is the initial schema, created from the models.
     add_search_index,  # 2
     add_read_marks_and_signing_data,  # 3
+    add_staff_unread_index,  # 4
 ]
 
 LATEST = 1 + len(STEPS)
@@ -80,6 +101,7 @@ def upgrade() -> tuple[int, int]:
             if fresh:
                 db.create_tables(ALL_MODELS)
                 create_search_index()
+                staff_unread.install()
                 SchemaVersion.create(version=LATEST, note="created")
                 return 0, LATEST
             SchemaVersion.create(version=1, note="adopted")

@@ -53,7 +53,17 @@ def deep_cursor(page: int) -> str | None:
     return encode_cursor(row.updated_at, row.id) if row else None
 
 
-def scenarios(supplier_id: int, cursor: str | None) -> list[tuple[str, str]]:
+def rare_number() -> str:
+    """A registration number of one active appeal: a search with a single hit."""
+    from models import Appeal
+    row = (Appeal.select(Appeal.reg_number)
+           .where((Appeal.state == Appeal.ACTIVE) & Appeal.reg_number.is_null(False))
+           .order_by(Appeal.id).offset(500).first())
+    return row.reg_number if row else ""
+
+
+def scenarios(supplier_id: int, cursor: str | None,
+              rare_number: str = "") -> list[tuple[str, str]]:
     """(label, path) of the measured list pages."""
     q = urllib.parse.quote
     today = dt.date.today()
@@ -74,9 +84,12 @@ def scenarios(supplier_id: int, cursor: str | None) -> list[tuple[str, str]]:
         ("filter created ↑ (oldest first)", f"{LIST}?sort=created_asc"),
         ("filters combined (ТП+supplier+≤15+numbered)",
          f"{LIST}?kind=tp&supplier={supplier_id}&power=le15&numbered=yes"),
-        ("search «изменение условий»", f"{LIST}?q=" + q("изменение условий")),
+        ("Входящие + Непрочитанные", "/backoffice/inbox/?unread=1"),
+        ("search two words «изменение условий»", f"{LIST}?q=" + q("изменение условий")),
+        ("search common «договор»", f"{LIST}?q=" + q("договор")),
         ("search «Собственника» (capital)", f"{LIST}?q=" + q("Собственника")),
-        ("search rare «отсутствует-слово»", f"{LIST}?q=" + q("отсутствуетслово")),
+        ("search rare: a registration number", f"{LIST}?q=" + q(rare_number or "1")),
+        ("search absent «отсутствуетслово»", f"{LIST}?q=" + q("отсутствуетслово")),
         ("search + filter (ТП, «договор»)", f"{LIST}?kind=tp&q=" + q("договор")),
     ]
     if cursor:
@@ -95,13 +108,14 @@ def run(report, appeals: int = 100_000, applicants: int = 20_000):
         supplier_name = staff_accounts()
         supplier_id = Organization.get(Organization.name == supplier_name).id
         cursor = deep_cursor(DEEP_PAGE)
+        number = rare_number()
     bare = "bare route /bench/bare"
     report.add(bare, measure(server.client(), "/bench/bare"))
     clerk = server.client().login(CLERK, PASSWORD, path="/backoffice/login")
     status, _, body = clerk.get(LIST)
     if status != 200:
         raise BenchError(f"{LIST}: status {status}")
-    paths = scenarios(supplier_id, cursor)
+    paths = scenarios(supplier_id, cursor, number)
     match = re.search(rb'href="([^"]*after=[^"]+)"', body)
     if match:
         paths.insert(1, ("page 2 («next» link)", match.group(1).decode().replace("&amp;", "&")))
@@ -111,6 +125,8 @@ def run(report, appeals: int = 100_000, applicants: int = 20_000):
     report.add("supplier clerk: Все обращения, page 1 (scoped)", measure(gp, LIST), baseline=bare)
     report.add("supplier clerk: search «договор» (scoped)",
                measure(gp, f"{LIST}?q=" + urllib.parse.quote("договор")), baseline=bare)
+    report.add("supplier clerk: Непрочитанные (scoped)", measure(gp, f"{LIST}?unread=1"),
+               baseline=bare)
 
 
 if __name__ == "__main__":

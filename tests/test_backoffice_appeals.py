@@ -64,6 +64,38 @@ def test_filters(clerk_client):
     assert set(rows(clerk_client.get("/backoffice/inbox/").get_data(as_text=True))) == {a.id, c.id}
 
 
+@pytest.mark.parametrize("probe", [1000, 0])
+def test_date_filter_finds_the_same_rows_by_either_plan(clerk_client, monkeypatch, probe):
+    """A narrow creation-date range is read from its index, a wide one (probe 0) by
+    walking the list's order: the same rows, sorted by update, either way."""
+    monkeypatch.setattr(views, "DATE_RANGE_PROBE", probe)
+    person = applicant_user()
+    made = [sent_appeal(person, when=days_ago(n)) for n in (20, 12, 9, 3)]
+    # updated long after creation: the oldest of the range is the latest updated
+    Appeal.update(updated_at=utcnow()).where(Appeal.id == made[1].id).execute()
+    since = (utcnow() - dt.timedelta(days=15)).date().isoformat()
+    until = (utcnow() - dt.timedelta(days=5)).date().isoformat()
+    page = clerk_client.get(f"/backoffice/appeals/?date_from={since}&date_to={until}")
+    assert rows(page.get_data(as_text=True)) == [made[1].id, made[2].id]
+    page = clerk_client.get(f"/backoffice/appeals/?date_from={since}")
+    assert rows(page.get_data(as_text=True)) == [made[1].id, made[3].id, made[2].id]
+
+
+def test_exact_totals_stay_fresh_past_the_first_page(clerk_client, monkeypatch):
+    """Only a total over the cap («более …») is remembered; a smaller one is counted anew."""
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "COUNT_CAP", 5)
+    monkeypatch.setattr(views, "_over_cap", {})  # totals remembered by earlier tests
+    person = applicant_user()
+    for i in range(4):
+        sent_appeal(person, when=days_ago(1 + i))
+    assert "Найдено: 4" in clerk_client.get("/backoffice/appeals/").get_data(as_text=True)
+    sent_appeal(person)
+    assert "Найдено: 5" in clerk_client.get("/backoffice/appeals/").get_data(as_text=True)
+    sent_appeal(person)
+    assert "Найдено: более 5" in clerk_client.get("/backoffice/appeals/").get_data(as_text=True)
+
+
 def test_unread_for_staff_filter_and_mark(clerk_client):
     person = applicant_user()
     seen, fresh = sent_appeal(person), sent_appeal(person)
@@ -103,6 +135,7 @@ def test_sorting(clerk_client):
 def test_keyset_paging_forward_and_back_with_capped_total(clerk_client, monkeypatch):
     monkeypatch.setattr(views, "PAGE_SIZE", 4)
     monkeypatch.setattr(views, "COUNT_CAP", 8)
+    monkeypatch.setattr(views, "_over_cap", {})  # totals remembered by earlier tests
     person = applicant_user()
     start = days_ago(1)
     appeals = [sent_appeal(person, when=start + dt.timedelta(minutes=i)) for i in range(10)]

@@ -1,17 +1,34 @@
 """An existing database is upgraded in place to exactly the schema a fresh one gets."""
-from models import ALL_MODELS, db, is_postgres
+import datetime as dt
+
+import casework
+import staff_unread
+from models import ALL_MODELS, AppealSeen, AppealUnread, Organization, db, is_postgres, utcnow
 from migrations import LATEST, SchemaVersion, upgrade
+from tests.casework_helpers import applicant_user, sent_appeal, staff, supplier
 
 
 def _schema():
-    """Tables with their columns and the appeal table's index names."""
+    """Tables with their columns, the appeal table's index names, the unread triggers."""
     tables = {m._meta.table_name: sorted(c.name for c in db.get_columns(m._meta.table_name))
               for m in ALL_MODELS}
-    return tables, sorted(i.name for i in db.get_indexes("appeal"))
+    indexes = {table: sorted(i.name for i in db.get_indexes(table))
+               for table in ("appeal", "appeal_unread")}
+    return tables, indexes, staff_unread.installed()
+
+
+def _make_it_look_like_version_3():
+    """Undo what version 4 added: appeal_unread, its triggers, the filters' indexes."""
+    staff_unread.uninstall()
+    db.execute_sql('DROP TABLE appeal_unread')
+    db.execute_sql('DROP INDEX appeal_last_status_updated_at_id')
+    db.execute_sql('DROP INDEX appeal_supplier_id_updated_at_id')
+    SchemaVersion.update(version=3).execute()
 
 
 def _make_it_look_like_version_2():
-    """Undo what version 3 added, as a database made before it looks."""
+    """Undo what versions 4 and 3 added, as a database made before them looks."""
+    _make_it_look_like_version_3()
     db.execute_sql('DROP TABLE appeal_seen')
     db.execute_sql('ALTER TABLE document DROP COLUMN streebog256')
     db.execute_sql('ALTER TABLE document DROP COLUMN streebog512')
@@ -33,6 +50,35 @@ def test_version_2_database_upgrades_to_the_fresh_schema(app):
         assert _schema() == fresh
         assert upgrade() == (LATEST, LATEST)  # nothing left to do
         assert SchemaVersion.select().first().version == LATEST
+
+
+def test_version_3_database_gets_its_unread_marks_filled(app):
+    """Upgrading fills appeal_unread from the appeals and read marks already there."""
+    with db.connection_context():
+        gp = supplier(0)
+        grid = Organization.grid()
+        person = applicant_user()
+        seen_by_grid = sent_appeal(person, supplier_org=gp)
+        read_before_new_data = sent_appeal(person)
+        untouched = sent_appeal(person, supplier_org=gp)
+        fresh = _schema()
+        _make_it_look_like_version_3()
+        now = utcnow()
+        AppealSeen.insert_many([
+            {"appeal": seen_by_grid.id, "organization": grid.id, "seen_at": now},
+            {"appeal": read_before_new_data.id, "organization": grid.id,
+             "seen_at": now - dt.timedelta(days=1)}]).execute()
+        assert upgrade() == (3, LATEST)
+        assert _schema() == fresh
+        rows = {(u.appeal_id, u.organization_id) for u in AppealUnread.select()}
+        assert rows == {(seen_by_grid.id, gp.id), (read_before_new_data.id, grid.id),
+                        (untouched.id, grid.id), (untouched.id, gp.id)}
+        # the triggers are back: new data from the applicant is unread again
+        clerk = staff("grid")
+        assert not casework.unread_for_staff(seen_by_grid, clerk)
+        seen_by_grid.applicant_activity_at = now + dt.timedelta(seconds=1)
+        seen_by_grid.save()
+        assert casework.unread_for_staff(seen_by_grid, clerk)
 
 
 def test_upgraded_database_still_works(app, client, auth):

@@ -168,6 +168,37 @@ def test_unread_pages_by_keyset(app, people, monkeypatch):
     assert seen == expected
 
 
+def test_unread_filter_follows_the_list_order_after_staff_actions(app, people):
+    """The filter pages by appeal_unread's copies of the dates: they follow the appeal."""
+    grid, clerk = people["grid"], people["grid_clerk"]
+    older = sent_appeal(people["person"], when=days_ago(2))
+    newer = sent_appeal(people["person"], when=days_ago(1))
+    assert list(listed(grid, "?unread=1")) == [newer.id, older.id]
+    with app.test_request_context():
+        casework.add_status(Appeal.get_by_id(older.id), clerk, "Выставлен счет")
+        notify.flush()
+    assert list(listed(grid, "?unread=1")) == [older.id, newer.id]  # updated just now
+    assert list(listed(grid, "?unread=1&sort=created_asc")) == [older.id, newer.id]
+    assert list(listed(grid, "?unread=1&sort=created_desc")) == [newer.id, older.id]
+
+
+def test_every_applicant_action_makes_it_unread(app, people):
+    """Sending, posts and documents all move applicant_activity_at; the index follows."""
+    grid = people["grid"]
+    draft = appeals.create_draft(people["person"], Appeal.MESSAGE, subject="Вопрос",
+                                 organization=Organization.grid(),
+                                 comment_html="<p>Текст</p>")
+    assert unread_ids(grid) == set()
+    with app.test_request_context():
+        appeals.send_appeal(Appeal.get_by_id(draft.id))
+        notify.flush()
+    assert unread_ids(grid) == {draft.id}
+    grid.get(f"/backoffice/appeals/{draft.id}")
+    assert unread_ids(grid) == set()
+    applicant_writes(app, draft)
+    assert unread_ids(grid) == {draft.id}
+
+
 @pytest.mark.parametrize("who", ["grid", "gp_client"])
 def test_list_with_marks_costs_a_fixed_number_of_statements(app, people, who):
     """Marks of both organisations on the page: still one SELECT for the rows."""
