@@ -12,7 +12,6 @@ page 2,000 as fast as page 1.
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import re
 import sys
@@ -130,15 +129,5 @@ def run(report, appeals: int = 100_000, applicants: int = 20_000):
 
 
 if __name__ == "__main__":
-    from bench.common import Report
-    _report = Report()
-    _report.group = "backoffice"
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--appeals", type=int, default=100_000)
-    parser.add_argument("--applicants", type=int, default=20_000)
-    _args = parser.parse_args()
-    try:
-        run(_report, _args.appeals, _args.applicants)
-    finally:
-        _report.close()
-    print("\n" + _report.text())
+    from bench.common import script_main
+    script_main(run, "backoffice", __doc__, sized=True)

@@ -122,11 +122,5 @@ def run(report):
 
 
 if __name__ == "__main__":
-    from bench.common import Report
-    _report = Report()
-    _report.group = "outbox"
-    try:
-        run(_report)
-    finally:
-        _report.close()
-    print("\n" + _report.text())
+    from bench.common import script_main
+    script_main(run, "outbox", __doc__)

@@ -67,11 +67,5 @@ def run(report, appeals: int = 100_000, applicants: int = 20_000):
 
 
 if __name__ == "__main__":
-    from bench.common import Report
-    _report = Report()
-    _report.group = "search"
-    try:
-        run(_report)
-    finally:
-        _report.close()
-    print("\n" + _report.text())
+    from bench.common import script_main
+    script_main(run, "search", __doc__)

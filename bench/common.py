@@ -357,3 +357,23 @@ class Report:
         """Stop the shared server."""
         if self._server:
             self._server.stop()
+
+
+def script_main(run, group: str, doc: str, sized: bool = False):
+    """`python bench/bench_x.py`: run one module's run(report) alone and print its table.
+
+    sized: the module's run takes (appeals, applicants), settable from the command line."""
+    import argparse
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if sized:
+        parser.add_argument("--appeals", type=int, default=100_000)
+        parser.add_argument("--applicants", type=int, default=20_000)
+    args = parser.parse_args()
+    report = Report()
+    report.group = group
+    try:
+        run(report, args.appeals, args.applicants) if sized else run(report)
+    finally:
+        report.close()
+    print("\n" + report.text())
+
