@@ -10,6 +10,7 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noq
 
 from models import ALL_MODELS, db, is_postgres, utcnow  # noqa: F401
 from search_index import create_search_index
+import signing_state
 import staff_unread
 
 
@@ -81,12 +82,29 @@ def add_staff_unread_index(migrator):
     staff_unread.rebuild()
 
 
+def add_document_awaiting(migrator):
+    """Version 5: document.awaiting (whose signature it waits for), kept by triggers
+    (signing_state.py) and filled from the signatures there, with the index of the back
+    office's home page counts."""
+    from models import Document
+    if "awaiting" not in {c.name for c in db.get_columns("document")}:
+        migrate(migrator.add_column("document", "awaiting", Document.awaiting))
+    existing = {index.name for index in db.get_indexes("document")}
+    for fields, unique in Document._meta.indexes:
+        columns = [getattr(Document, f).column_name for f in fields]
+        if "document_" + "_".join(columns) not in existing:
+            migrate(migrator.add_index("document", columns, unique))
+    signing_state.install()
+    signing_state.rebuild()
+
+
 # Each step takes the migrator and upgrades an existing database by one version.
 STEPS: list = [
     # version 1 is the initial schema, created from the models.
     add_search_index,  # 2
     add_read_marks_and_signing_data,  # 3
     add_staff_unread_index,  # 4
+    add_document_awaiting,  # 5
 ]
 
 LATEST = 1 + len(STEPS)
@@ -102,6 +120,7 @@ def upgrade() -> tuple[int, int]:
                 db.create_tables(ALL_MODELS)
                 create_search_index()
                 staff_unread.install()
+                signing_state.install()
                 SchemaVersion.create(version=LATEST, note="created")
                 return 0, LATEST
             SchemaVersion.create(version=1, note="adopted")

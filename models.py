@@ -450,6 +450,13 @@ class Document(BaseModel):
     needs_applicant_signature = BooleanField(default=False)
     uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
+    # Whose signature it waits for: 'organization', 'applicant' or NULL. Kept by database
+    # triggers (signing_state.py), never written by the application.
+    awaiting = CharField(max_length=16, null=True)
+
+    class Meta:
+        # The back office's home page counts (backoffice/home.py), newest first.
+        indexes = ((("organization", "awaiting", "created_at"), False),)
 
 
 class Signature(BaseModel):

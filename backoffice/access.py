@@ -57,6 +57,10 @@ class AdminEditsMixin(GridStaffMixin):
 
 
 class StaffIndexView(StaffMixin, AdminIndexView):
+    """«Главная»: what needs doing, counted for the clerk's organisation (backoffice.home)."""
+
     @expose("/")
     def index(self):
-        return self.render("backoffice/index.html")
+        """The counts, each linked to the list (or the appeals) it counts."""
+        from backoffice import home  # imports the lists, which import this module
+        return self.render("backoffice/index.html", tiles=home.tiles(current_user))

@@ -2,6 +2,7 @@
 import datetime as dt
 
 import casework
+import signing_state
 import staff_unread
 from models import ALL_MODELS, AppealSeen, AppealUnread, Organization, db, is_postgres, utcnow
 from migrations import LATEST, SchemaVersion, upgrade
@@ -13,12 +14,21 @@ def _schema():
     tables = {m._meta.table_name: sorted(c.name for c in db.get_columns(m._meta.table_name))
               for m in ALL_MODELS}
     indexes = {table: sorted(i.name for i in db.get_indexes(table))
-               for table in ("appeal", "appeal_unread")}
+               for table in ("appeal", "appeal_unread", "document")}
     return tables, indexes, staff_unread.installed()
+
+
+def _make_it_look_like_version_4():
+    """Undo what version 5 added: document.awaiting, its triggers and index."""
+    signing_state.uninstall()
+    db.execute_sql('DROP INDEX document_organization_id_awaiting_created_at')
+    db.execute_sql('ALTER TABLE document DROP COLUMN awaiting')
+    SchemaVersion.update(version=4).execute()
 
 
 def _make_it_look_like_version_3():
     """Undo what version 4 added: appeal_unread, its triggers, the filters' indexes."""
+    _make_it_look_like_version_4()
     staff_unread.uninstall()
     db.execute_sql('DROP TABLE appeal_unread')
     db.execute_sql('DROP INDEX appeal_last_status_updated_at_id')

@@ -29,9 +29,10 @@ def _applicant(email="i.vereschagina2018@ya.ru", **fields):
 
 def _open_menu_item(page, category, item):
     """Flask-Admin's top menu: open the category, click the item."""
-    page.get_by_role("link", name=category).click()
+    menu = page.locator("#admin-navbar-collapse")
+    menu.get_by_role("link", name=category).click()
     with page.expect_navigation():
-        page.get_by_role("link", name=item, exact=True).click()
+        menu.get_by_role("link", name=item, exact=True).click()
 
 
 def _mail(live_server, to, subject):

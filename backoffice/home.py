@@ -1,0 +1,139 @@
+"""The back office's home page: what needs doing, counted for the clerk's organisation.
+
+Each count is the capped count the lists show («более 200»), made by the lists' own
+helper (backoffice.appeals.estimated_total) over the lists' own queries, so a number
+and the list its link opens always agree:
+
+- «Входящие»: sent and not yet numbered (a supplier clerk: messages to the supplier);
+- «Непрочитанные»: the «Все обращения» list with its «Непрочитанные» filter;
+- «Документы ждут подписи организации»: documents the organisation placed that the
+  applicant must sign, without the organisation's signature yet (signing.py offers a
+  document to the applicant only once that signature is on it);
+- «Ожидают подписи заявителя»: those the organisation signed, the applicant not yet
+  (both read document.awaiting, kept by database triggers: signing_state.py);
+- «Неподтвержденные учетные записи» (grid staff only): applicants with confirmed = False.
+
+The documents have no list of their own: the page shows the newest few, each linked to
+its appeal. Everything is scoped by backoffice.scoping.visible_condition.
+"""
+from dataclasses import dataclass, field
+
+from flask import current_app, url_for
+
+import casework
+from backoffice.appeals import Filters, count_query, estimated_total, sort_keys
+from backoffice.scoping import visible_condition
+from models import Appeal, Document, User, is_postgres
+
+DOCUMENTS_SHOWN = 10  # the newest documents listed under each signing count
+
+
+@dataclass
+class Tile:
+    """One count on the page: its label, number, whether capped, and where it leads."""
+    label: str
+    total: int
+    capped: bool
+    url: str
+    hint: str = ""
+    rows: list = field(default_factory=list)
+
+    @property
+    def shown(self) -> str:
+        """«более 200» over the cap, the number otherwise (the lists' wording)."""
+        return f"более {self.total}" if self.capped else str(self.total)
+
+
+def _appeal_count(user: User, f: Filters):
+    """Capped count of a list's rows, with the list's own query, order and cache key."""
+    who = (user.role, user.organization_id)
+    column, id_column, descending = sort_keys(f)
+    order = ((column.desc(), id_column.desc()) if descending
+             else (column.asc(), id_column.asc())) if is_postgres() else ()
+    return estimated_total(lambda: count_query(user, f), (who, f), order)
+
+
+def inbox_filters(user: User) -> tuple[Filters, dict]:
+    """The «Входящие» list as the clerk needs it, and its URL arguments: a supplier clerk
+    numbers only the messages addressed to the supplier (ТП applications are the grid's)."""
+    args = {"kind": Appeal.MESSAGE} if user.role == User.SUPPLIER_CLERK else {}
+    return Filters.from_args(args, "inbox"), args
+
+
+def _documents(user: User, org_id: int, awaiting: str, *columns):
+    """The organisation's documents waiting for `awaiting`'s signature (document.awaiting,
+    kept by signing_state's triggers) in active appeals the clerk may see, by the
+    (organisation, awaiting, created_at) index."""
+    return (Document.select(*columns)
+            .join(Appeal, on=(Document.appeal == Appeal.id))
+            .where((Document.organization == org_id) & (Document.awaiting == awaiting)
+                   & (Appeal.state == Appeal.ACTIVE) & visible_condition(user)))
+
+
+def _document_tile(user: User, org_id: int, awaiting: str, label: str, hint: str,
+                   anchor) -> Tile:
+    """A signing count with the newest few documents linked to their appeals."""
+    order = (Document.created_at.desc(), Document.id.desc())
+    total, capped = estimated_total(
+        lambda: _documents(user, org_id, awaiting, Document.id),
+        ("home-documents", awaiting, user.role, org_id), order)
+    rows = []
+    if total:
+        for doc in (_documents(user, org_id, awaiting, Document.id, Document.doc_type,
+                               Document.file_name, Document.created_at,
+                               Appeal.id.alias("appeal_id"), Appeal.reg_number, Appeal.kind)
+                    .order_by(*order).limit(DOCUMENTS_SHOWN).dicts()):
+            doc["url"] = url_for("appeals.details", appeal_id=doc["appeal_id"]) + anchor(doc)
+            rows.append(doc)
+    return Tile(label, total, capped, "", hint, rows)
+
+
+def unconfirmed_applicants() -> tuple[int, bool]:
+    """Capped count of applicant accounts not yet confirmed in the office."""
+    return estimated_total(
+        lambda: User.select(User.id).where((User.role == User.APPLICANT)
+                                           & (User.confirmed == False)),  # noqa: E712
+        ("unconfirmed-applicants",))
+
+
+def applicants_url(confirmed: bool) -> str:
+    """«Заявители» filtered by «Учетная запись подтверждена» (Flask-Admin's filter URL)."""
+    for admin in current_app.extensions.get("admin", []):
+        for view in admin._views:
+            if view.endpoint == "applicants" and getattr(view, "_filter_args", None):
+                for arg, (_index, flt) in view._filter_args.items():
+                    if getattr(flt, "column", None) is User.confirmed:
+                        return url_for("applicants.index_view",
+                                       **{f"flt0_{arg}": "1" if confirmed else "0"})
+    return url_for("applicants.index_view")
+
+
+def tiles(user: User) -> list[Tile]:
+    """Every count of the home page for the clerk, in the order shown."""
+    result = []
+    inbox, inbox_args = inbox_filters(user)
+    total, capped = _appeal_count(user, inbox)
+    result.append(Tile("Входящие", total, capped, url_for("appeals_inbox.index", **inbox_args),
+                       "сообщения без регистрационного номера"
+                       if user.role == User.SUPPLIER_CLERK
+                       else "отправлены, регистрационный номер не присвоен"))
+    unread = Filters.from_args({"unread": "1"}, "all")
+    total, capped = _appeal_count(user, unread)
+    result.append(Tile("Непрочитанные", total, capped, url_for("appeals.index", unread="1"),
+                       "новые данные от заявителя"))
+    org_id = casework.staff_organization_id(user)
+    if org_id:
+        result.append(_document_tile(
+            user, org_id, "organization", "Документы ждут подписи организации",
+            "заявителю документ предлагается только после подписи организации",
+            lambda d: f"#sign-{d['id']}"))
+        result.append(_document_tile(
+            user, org_id, "applicant", "Ожидают подписи заявителя",
+            "подписаны организацией, заявитель еще не подписал",
+            lambda d: "#h-docs"))
+    if user.role in (User.GRID_CLERK, User.ADMIN):
+        total, capped = unconfirmed_applicants()
+        result.append(Tile("Неподтвержденные учетные записи", total, capped,
+                           applicants_url(confirmed=False),
+                           "личность заявителя проверяется в офисе"))
+    return result
