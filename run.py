@@ -14,7 +14,7 @@ import config
 import notify
 import tasks
 import templating
-from models import Organization, User, connect_database, db
+from models import Organization, User, connect_database, db, is_postgres
 
 csrf = CSRFProtect()
 
@@ -72,7 +72,9 @@ def _init_request_hooks(app):
 
     @app.teardown_request
     def close_db(exc):
-        if not db.is_closed():
+        # PostgreSQL hands the connection back to its pool; a SQLite connection stays open
+        # for the thread's next request (opening one costs more than a short query).
+        if is_postgres() and not db.is_closed():
             db.close()
 
     @app.context_processor

@@ -7,18 +7,6 @@
   var CAPICOM_CURRENT_USER_STORE = 2, CAPICOM_MY_STORE = "My",
       CAPICOM_STORE_OPEN_MAXIMUM_ALLOWED = 2, CADESCOM_CADES_BES = 1,
       CADESCOM_BASE64_TO_BINARY = 1;
-  // The notice of the signature just made, kept over the page's reload.
-  var notice = null;
-  try { notice = window.sessionStorage.getItem("sign-notice"); window.sessionStorage.removeItem("sign-notice"); } catch (e) { notice = null; }
-  if (notice) {
-    var box = document.createElement("div");
-    box.className = "notice notice-success";
-    box.setAttribute("role", "status");
-    box.textContent = notice;
-    var main = document.querySelector("main");
-    if (main) { main.insertBefore(box, main.firstChild); }
-  }
-
   var missing = document.getElementById("kep-missing");
   var confirmBox = document.getElementById("kep-confirm");
   var certsBox = document.getElementById("kep-certs");

@@ -2,18 +2,6 @@
    «Подтвердить и отправить» posts the code; «Отмена» closes the window. */
 (function () {
   "use strict";
-  // The notice of the signature just made, kept over the page's reload.
-  var notice = null;
-  try { notice = window.sessionStorage.getItem("sign-notice"); window.sessionStorage.removeItem("sign-notice"); } catch (e) { notice = null; }
-  if (notice) {
-    var box = document.createElement("div");
-    box.className = "notice notice-success";
-    box.setAttribute("role", "status");
-    box.textContent = notice;
-    var main = document.querySelector("main");
-    if (main) { main.insertBefore(box, main.firstChild); }
-  }
-
   var dialog = document.getElementById("pep-dialog");
   if (!dialog) { return; }
   var form = dialog.querySelector("[data-pep-form]");

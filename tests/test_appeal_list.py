@@ -1,13 +1,13 @@
 """«Список обращений»: filters, text search, sorting, paging, rows, bounded queries."""
 import datetime as dt
 import re
-from contextlib import contextmanager
 from html import unescape
 
 import pytest
 
 from appeal_queries import PAGE_SIZE
-from models import Appeal, Post, db
+from models import Appeal, Post
+from tests.query_count import count_queries
 from tests.appeal_factory import make_appeal, other_applicant, supplier
 
 BASE = dt.datetime(2020, 7, 30, 19, 49)  # 22:49 in Moscow
@@ -235,24 +235,6 @@ def test_script_in_subject_is_inert(client, applicant):
     html = client.get("/appeals").get_data(as_text=True)
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html
-
-
-@contextmanager
-def count_queries():
-    """Count the SQL statements the database runs inside the block."""
-    database = db.obj
-    original = database.execute_sql
-    statements = []
-
-    def counting(sql, params=None, *args, **kwargs):
-        statements.append(sql)
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = counting
-    try:
-        yield statements
-    finally:
-        del database.execute_sql
 
 
 def _seed(applicant, n, start=0):

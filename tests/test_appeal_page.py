@@ -6,7 +6,7 @@ from html import unescape
 
 from models import Appeal, Document, Post, StatusEvent
 from tests.appeal_factory import make_appeal, other_applicant, supplier
-from tests.test_appeal_list import count_queries
+from tests.query_count import count_queries
 
 BASE = dt.datetime(2020, 8, 6, 7, 19)  # 10:19 in Moscow
 GRID = "ООО «Калиновские Электрические Сети»"

@@ -1,12 +1,12 @@
 """The «Обращения» lists of the back office: menu, filters, search, sorting, paging."""
 import datetime as dt
-import logging
 import re
 
 import pytest
 
 from backoffice import appeals as views
 from models import Appeal, Organization, utcnow
+from tests.query_count import count_queries
 from tests.casework_helpers import (applicant_user, days_ago, login_staff, sent_appeal, staff,
                                     supplier)
 
@@ -164,20 +164,8 @@ def test_list_costs_a_fixed_number_of_statements(clerk_client):
     for i in range(12):
         sent_appeal(person, supplier_org=gp if i % 2 else None)
     sent_appeal(person, Appeal.MESSAGE, subject="Тема", organization=Organization.grid())
-    statements = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            statements.append(record.getMessage())
-    logger = logging.getLogger("peewee")
-    handler, level = Collect(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with count_queries() as statements:
         page = clerk_client.get("/backoffice/appeals/").get_data(as_text=True)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
     assert len(rows(page)) == 13 and gp.name in page
     appeal_selects = [s for s in statements if 'FROM "appeal"' in s]
     assert len(appeal_selects) <= 2, appeal_selects  # the page and the capped count

@@ -2,13 +2,13 @@
 import html
 import re
 import secrets
-from contextlib import contextmanager
 
 import pytest
 
 import casework
 from backoffice import appeals as lists
-from models import Appeal, Document, Organization, Signature, User, db, utcnow
+from models import Appeal, Document, Organization, Signature, User, utcnow
+from tests.query_count import count_queries
 from tests.casework_helpers import applicant_user, login_staff, sent_appeal, staff, supplier
 
 ROW = re.compile(r'href="/backoffice/appeals/(\d+)"')
@@ -35,24 +35,6 @@ def document(appeal, org, *, needs=True, signed_by=()):
     for side in signed_by:
         Signature.create(document=doc, side=side, kind=Signature.KEP)
     return doc
-
-
-@contextmanager
-def count_queries():
-    """Count the SQL statements run inside the block."""
-    database = db.obj
-    original = database.execute_sql
-    statements = []
-
-    def counting(sql, params=None, *args, **kwargs):
-        statements.append(sql)
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = counting
-    try:
-        yield statements
-    finally:
-        del database.execute_sql
 
 
 @pytest.fixture
@@ -165,7 +147,6 @@ def test_home_page_makes_the_same_number_of_queries_for_few_and_many(client, wor
     assert tiles(page)["Документы ждут подписи организации"][0] == "17"
     assert len(few) == len(many), (few, many)
     assert len(many) <= 10, many  # user, 5 counts, 2 document rows, 2 organisations
-
 
 
 def test_awaiting_follows_the_signatures_and_is_rebuilt(world):

@@ -5,7 +5,6 @@ of that organisation has opened since; a supplier clerk opening an application d
 make it read for the grid company, and the other way round.
 """
 import datetime as dt
-import logging
 import re
 
 import pytest
@@ -15,6 +14,7 @@ import casework
 import notify
 from backoffice import appeals as views
 from models import Appeal, AppealSeen, Organization, utcnow
+from tests.query_count import count_queries
 from tests.casework_helpers import (applicant_user, days_ago, login_staff, sent_appeal, staff,
                                     supplier)
 
@@ -209,22 +209,10 @@ def test_list_with_marks_costs_a_fixed_number_of_statements(app, people, who):
             people["grid"].get(f"/backoffice/appeals/{appeal.id}")
         if i % 3:
             people["gp_client"].get(f"/backoffice/appeals/{appeal.id}")
-    statements = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            statements.append(record.getMessage())
-    logger = logging.getLogger("peewee")
-    handler, level = Collect(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with count_queries() as statements:
         plain = client.get("/backoffice/appeals/").get_data(as_text=True)
         count_plain = len(statements)
         unread = client.get("/backoffice/appeals/?unread=1").get_data(as_text=True)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
     rows = marks(plain)
     assert len(rows) == 12
     expected_unread = 6 if who == "grid" else 4
