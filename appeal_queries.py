@@ -250,13 +250,7 @@ def applicant_query(applicant_id: int, params: ListParams):
         query = query.where(unread_condition())
     elif params.read == "read":
         query = query.where(~unread_condition())
-    # One applicant's rows are few enough to test directly; on PostgreSQL the trigram index
-    # would instead be walked across everyone's appeals (slow for common words), so the
-    # search reads an expression the index does not cover.
-    column = Appeal.search_text
-    if is_postgres():
-        column = NodeList((Appeal.search_text, SQL("|| ''")), glue=" ", parens=True)
-    condition = text_condition(column, params.q)
+    condition = text_condition(Appeal.search_text, params.q)
     if condition is not None:
         query = query.where(condition)
     return query
