@@ -6,9 +6,7 @@ whose Russian message the view shows next to the field it names. Writes run insi
 `db.atomic()`; e-mails to the organisations are outbox rows written in the same
 transaction (the app's after-request hook queues them once committed).
 """
-import html
 import mimetypes
-import re
 import unicodedata
 
 from flask import current_app, has_request_context, url_for
@@ -161,14 +159,6 @@ def confirmation_help(applicant) -> str:
     return text
 
 
-def clean_rich_text(value: str | None) -> str:
-    """Rich text from the editor (HTML) or a plain textarea (text with line breaks), sanitised."""
-    value = value or ""
-    if not re.search(r"<\s*/?\s*[a-zA-Z]", value):
-        paragraphs = [p for p in re.split(r"\r?\n\s*\r?\n", value.strip()) if p.strip()]
-        value = "".join("<p>" + "<br>".join(html.escape(line) for line in p.splitlines()) + "</p>"
-                        for p in paragraphs)
-    return clean_html(value)
 
 
 # ---- file names ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import notify
 import storage
 from models import (Appeal, AppealSeen, AppealUnread, Document, DocumentType, Organization,
                     Post, Setting, StatusEvent, User, audit, db, is_postgres, utcnow)
-from sanitize import clean_html, html_to_text, is_blank
+from sanitize import clean_rich_text, html_to_text, is_blank
 
 VIEW, NUMBER, STATUS, POST, DOCUMENT, ARCHIVE = (
     "view", "number", "status", "post", "document", "archive")
@@ -235,7 +235,7 @@ def add_status(appeal: Appeal, clerk: User, text: str) -> StatusEvent:
 
 def add_staff_post(appeal: Appeal, clerk: User, body_html: str, files=()) -> Post:
     """A reply in the appeal's thread, with optional attachments."""
-    body = clean_html(body_html)
+    body = clean_rich_text(body_html)
     files = [f for f in files or () if f and getattr(f, "filename", "")]
     if is_blank(body) and not files:
         raise CaseworkError("Введите текст сообщения", "body")

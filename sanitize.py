@@ -1,4 +1,5 @@
 """Rich text from users (comments, messages) reduced to a safe subset of HTML with nh3."""
+import html as html_lib
 import re
 
 import nh3
@@ -19,9 +20,18 @@ def html_to_text(html: str | None) -> str:
     """Plain text of sanitised HTML, for e-mails and the search column."""
     text = re.sub(r"<\s*(br|/p|/div|/li|/h\d)\s*/?>", "\n", html or "", flags=re.I)
     text = nh3.clean(text, tags=set())
-    import html as html_lib
     return re.sub(r"\n{3,}", "\n\n", html_lib.unescape(text)).strip()
 
 
 def is_blank(html: str | None) -> bool:
     return not html_to_text(html).strip()
+
+
+def clean_rich_text(value: str | None) -> str:
+    """Rich text from the editor (HTML) or a plain textarea (text with line breaks), sanitised."""
+    value = value or ""
+    if not re.search(r"<\s*/?\s*[a-zA-Z]", value):
+        paragraphs = [p for p in re.split(r"\r?\n\s*\r?\n", value.strip()) if p.strip()]
+        value = "".join("<p>" + "<br>".join(html_lib.escape(line) for line in p.splitlines()) + "</p>"
+                        for p in paragraphs)
+    return clean_html(value)

@@ -16,7 +16,7 @@ from appeals import AppealError
 from models import Appeal, Document, Organization, Setting, db
 from portal import bp, uploads
 from portal.web import applicant_required, safe_next
-from sanitize import is_blank
+from sanitize import clean_rich_text, is_blank
 
 SENT_TP_NOTICE = ("Заявка на технологическое присоединение успешно создана и отправлена в "
                   "сетевую организацию")
@@ -86,7 +86,7 @@ def _tp_values(appeal: Appeal | None = None) -> dict:
         form = request.form
         return {"power": form.get("power") or "", "scheme": form.get("scheme") or "",
                 "complies": form.get("complies") or "", "supplier": form.get("supplier") or "",
-                "comment_html": appeals.clean_rich_text(form.get("comment"))}
+                "comment_html": clean_rich_text(form.get("comment"))}
     if appeal is not None:
         return {"power": appeal.power or "", "scheme": appeal.scheme or "",
                 "complies": {True: "yes", False: "no"}.get(appeal.complies, ""),
@@ -236,7 +236,7 @@ def _message_values(appeal: Appeal | None = None) -> dict:
         form = request.form
         return {"subject": (form.get("subject") or "").strip(),
                 "organization": form.get("organization") or "",
-                "body_html": appeals.clean_rich_text(form.get("body"))}
+                "body_html": clean_rich_text(form.get("body"))}
     if appeal is not None:
         return {"subject": appeal.subject, "organization": str(appeal.organization_id or ""),
                 "body_html": appeal.comment_html}

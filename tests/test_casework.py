@@ -313,3 +313,17 @@ def test_two_clerks_at_once_never_get_the_same_number(app, clerk):
     assert Organization.grid().next_number == 25
     numbers = [a.reg_number for a in Appeal.select().where(Appeal.id.in_([a.id for a in appeals]))]
     assert len(set(numbers)) == 24
+
+
+def test_reply_typed_without_the_editor_keeps_paragraphs_and_is_inert(client, clerk):
+    """A plain textarea (no JavaScript): line breaks become paragraphs, markup stays text."""
+    appeal = sent_appeal(applicant_user())
+    login_staff(client, clerk)
+    client.post(f"/backoffice/appeals/{appeal.id}/post",
+                data={"body": "Здравствуйте.\n\nСрок: 3 < 5 дней\nС уважением"})
+    post = Post.get(Post.appeal == appeal.id)
+    assert post.body_html == "<p>Здравствуйте.</p><p>Срок: 3 &lt; 5 дней<br>С уважением</p>"
+    client.post(f"/backoffice/appeals/{appeal.id}/post",
+                data={"body": "<p><b>Ответ</b><script>alert(1)</script></p>"})
+    latest = Post.select().where(Post.appeal == appeal.id).order_by(Post.id.desc()).first()
+    assert latest.body_html == "<p><b>Ответ</b></p>"
