@@ -314,6 +314,14 @@ def update_draft(appeal: Appeal, **fields) -> Appeal:
     return appeal
 
 
+def save_draft(applicant, kind: str, appeal, fields: dict, stored) -> Appeal:
+    """Create the draft (appeal None) or update it, and attach the uploads the form carried."""
+    draft = (create_draft(applicant, kind, **fields) if appeal is None
+             else update_draft(appeal, **fields))
+    attach_stored(draft, applicant, stored)
+    return draft
+
+
 def delete_draft(appeal: Appeal):
     """Delete a draft with its documents and their files in storage."""
     if appeal.state != Appeal.DRAFT:

@@ -174,11 +174,7 @@ def _handle_tp_post(appeal: Appeal | None):
     saved, keys = None, []
     try:
         with db.atomic():
-            if appeal is None:
-                saved = appeals.create_draft(user, Appeal.TP, **values)
-            else:
-                saved = appeals.update_draft(appeal, **values)
-            appeals.attach_stored(saved, user, pending)
+            saved = appeals.save_draft(user, Appeal.TP, appeal, values, pending)
             appeals.set_document_types(saved, _document_types_from_form())
             keys = appeals.delete_documents(saved, removed)
             if action == "send":
@@ -279,11 +275,7 @@ def _message_view(appeal: Appeal | None):
         return _render_message(appeal, values, pending, errors, 400)
     try:
         with db.atomic():
-            if appeal is None:
-                saved = appeals.create_draft(user, Appeal.MESSAGE, **values)
-            else:
-                saved = appeals.update_draft(appeal, **values)
-            appeals.attach_stored(saved, user, pending)
+            saved = appeals.save_draft(user, Appeal.MESSAGE, appeal, values, pending)
             appeals.send_appeal(saved)
     except AppealError as exc:
         return _render_message(appeal, values, pending, exc.errors or {"form": exc.message}, 400)

@@ -8,13 +8,13 @@ import textwrap
 from pathlib import Path
 from urllib.parse import quote
 
-import docx
 import pytest
 
 import appeals
 import storage
 from models import Appeal, Document, Notification, Organization, Post, Setting, User
 from tests.data import COMPANY, PERSON, SOLE_TRADER
+from tests.docx_reading import docx_text
 
 GRID_INBOX = "tp@kalinovsk-es.ru"
 SENT_NOTICE = "Заявка на технологическое присоединение успешно создана и отправлена в сетевую организацию"
@@ -426,13 +426,6 @@ def test_download_keeps_the_cyrillic_name(client, applicant):
 
 # ---- the .docx form -------------------------------------------------------------------------
 
-def docx_text(data: bytes) -> str:
-    document = docx.Document(io.BytesIO(data))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts += [c.text for c in row.cells]
-    return "\n".join(parts)
 
 
 def test_download_form_for_a_person_up_to_15_kw(client, applicant):

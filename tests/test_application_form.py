@@ -11,6 +11,7 @@ import pytest
 
 import application_form as af
 from tests.data import COMPANY, PERSON, SOLE_TRADER
+from tests.docx_reading import docx_text
 
 GRID = SimpleNamespace(name="ООО «Калиновские Электрические Сети»", address="г. Калиновск, ул. Энергетиков, д. 1")
 SUPPLIER = SimpleNamespace(name="АО «Калиновскэнергосбыт»")
@@ -29,13 +30,6 @@ def applicant(data):
         email=data["email"], notify_email=data["email"], phone="+79123456789")
 
 
-def text_of(data: bytes) -> str:
-    document = docx.Document(io.BytesIO(data))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts += [c.text for c in row.cells]
-    return "\n".join(parts)
 
 
 @pytest.mark.parametrize("legal_form,power,complies,expected", [
@@ -65,7 +59,7 @@ def test_every_part_is_well_formed_xml_and_reopens():
 def test_person_form_is_filled_with_what_the_portal_knows():
     name, content = af.build(applicant(PERSON), GRID, "le15", "permanent", True, SUPPLIER)
     assert name == "Заявка на ТП (п.14 Правил).docx"
-    text = text_of(content)
+    text = docx_text(content)
     for part in ("В ООО «Калиновские Электрические Сети»", GRID.address, "от Иванов Иван Петрович",
                  "ЗАЯВКА", "физического лица", "до 15 кВт включительно", "пункту 14",
                  PERSON["snils"], PERSON["email"], "≤15 кВт", "постоянная", SUPPLIER.name,
@@ -80,7 +74,7 @@ def test_person_form_is_filled_with_what_the_portal_knows():
 def test_company_form_names_the_company_and_its_identifiers():
     name, content = af.build(applicant(COMPANY), GRID, "15_150", "temporary", True, None)
     assert name == "Заявка на ТП (п.12(1) Правил).docx"
-    text = text_of(content)
+    text = docx_text(content)
     for part in ("от ООО «Энергия»", COMPANY["ogrn"], COMPANY["inn"], COMPANY["kpp"],
                  "Сергеев Петр Сергеевич", "до 150 кВт включительно", "временная",
                  "Срок временного присоединения", "Не планируется", "Руководитель", "М.П."):
@@ -90,7 +84,7 @@ def test_company_form_names_the_company_and_its_identifiers():
 def test_general_form_above_150_kw_lists_every_attachment():
     name, content = af.build(applicant(SOLE_TRADER), GRID, "gt150", "permanent", False, None)
     assert name == "Заявка на ТП (п.9 Правил).docx"
-    text = text_of(content)
+    text = docx_text(content)
     for part in ("пункту 9", "от ИП Петров Иван Петрович", SOLE_TRADER["ogrnip"],
                  "Однолинейная схема", "противоаварийной и режимной автоматики",
                  "Доверенность", "технологического минимума", ">150 кВт"):
