@@ -173,9 +173,8 @@ def assert_exactly_once(smtp, ids):
     assert all(n == 1 for n in counts.values()), counts
 
 
-def test_smtp_down_then_back_every_email_arrives_once(app, smtp, consumer):
-    consumer.start()
-    # SMTP is down: the event still commits, through a real back-office request as well.
+def confirm_through_back_office(app) -> User:
+    """A clerk confirms a new applicant's account: a real request that writes an e-mail."""
     make_staff("clerk@kalinovsk-es.ru", "grid")
     clerk = app.test_client()
     clerk.post("/backoffice/login", data={"email": "clerk@kalinovsk-es.ru",
@@ -183,6 +182,13 @@ def test_smtp_down_then_back_every_email_arrives_once(app, smtp, consumer):
     person = User.create(email=PERSON["email"], notify_email="notify@example.ru",
                          legal_form="fl", last_name="Иванов", password_hash="x")
     assert clerk.post(f"/backoffice/applicants/{person.id}/confirm").status_code == 302
+    return person
+
+
+def test_smtp_down_then_back_every_email_arrives_once(app, smtp, consumer):
+    consumer.start()
+    # SMTP is down: the event still commits, through a real back-office request as well.
+    person = confirm_through_back_office(app)
     assert User.get_by_id(person.id).confirmed
     ids = make_events(app, 8, "Событие") + [
         Notification.get(Notification.recipient == "notify@example.ru").id]
@@ -270,13 +276,7 @@ def test_queue_unreachable_does_not_fail_the_request(app, monkeypatch, mailbox):
     def broken(_id):
         raise ConnectionError("redis down")
     monkeypatch.setattr(tasks, "deliver_notification", broken)
-    make_staff("clerk@kalinovsk-es.ru", "grid")
-    clerk = app.test_client()
-    clerk.post("/backoffice/login", data={"email": "clerk@kalinovsk-es.ru",
-                                          "password": "Staff-pass1"})
-    person = User.create(email=PERSON["email"], notify_email="notify@example.ru",
-                         legal_form="fl", last_name="Иванов", password_hash="x")
-    assert clerk.post(f"/backoffice/applicants/{person.id}/confirm").status_code == 302
+    confirm_through_back_office(app)
     row = Notification.get(Notification.recipient == "notify@example.ru")
     assert row.sent_at is None and mailbox.to("notify@example.ru") == []
     monkeypatch.undo()
