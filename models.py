@@ -360,7 +360,7 @@ class Appeal(BaseModel):
 
         extra_texts: texts of thread posts not yet saved; the caller passes the
         plain text of every post (see sanitize.html_to_text)."""
-        from sanitize import html_to_text
+        from domain.text import html_to_text
         posts = [html_to_text(p.body_html) for p in
                  Post.select(Post.body_html).where(Post.appeal == self)] if self.id else []
         supplier = self.supplier.name if self.supplier_id else ""

@@ -11,9 +11,9 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 import config
-import notify
+from domain.outbox import notify
 import tasks
-import templating
+from domain import formatting
 from models import Organization, User, connect_database, db, is_postgres
 
 csrf = CSRFProtect()
@@ -33,7 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     })
     csrf.init_app(app)
     Babel(app, locale_selector=lambda: "ru")
-    templating.init_app(app)
+    formatting.init_app(app)
     _init_login(app)
     _init_request_hooks(app)
 
@@ -120,8 +120,8 @@ def _init_cli(app):
 
 def init_db() -> str:
     """Create or upgrade the schema, then seed reference data."""
-    from migrations import upgrade
-    from seed import seed_reference_data
+    from domain.setup.migrations import upgrade
+    from domain.setup.seed import seed_reference_data
     with db.connection_context():
         before, after = upgrade()
         seed_reference_data()
@@ -130,7 +130,7 @@ def init_db() -> str:
 
 def create_staff(email, password, role, supplier=None, last_name="Сотрудник", first_name=""):
     """A staff account bound to the grid company or to the named supplier."""
-    from accounts import hash_password
+    from domain.accounts.credentials import hash_password
     with db.connection_context(), db.atomic():
         if role == "supplier":
             org = Organization.get_or_none((Organization.kind == Organization.SUPPLIER)
@@ -150,7 +150,7 @@ def create_staff(email, password, role, supplier=None, last_name="Сотрудн
 
 def demo_data() -> list[str]:
     """Demo suppliers and staff; returns printable credential lines."""
-    from seed import DEMO_SUPPLIERS, seed_demo_suppliers
+    from domain.setup.seed import DEMO_SUPPLIERS, seed_demo_suppliers
     init_db()
     with db.connection_context():
         seed_demo_suppliers()

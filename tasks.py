@@ -50,7 +50,7 @@ def _open_db():
     went to a relative ./outbox folder instead of SMTP_URL.)"""
     if db.obj is None:
         connect_database(config.database_url())
-        from mailer import send  # noqa: F401 - import check before work starts
+        from domain.outbox.mailer import send  # noqa: F401 - import check before work starts
     if not _settings:
         configure(settings_from_environment())
 
@@ -68,7 +68,7 @@ def _claim(notification_id: int) -> bool:
 @huey.task()
 def deliver_notification(notification_id: int):
     """Send one outbox row exactly once; on failure schedule a later attempt."""
-    from delivery import deliver  # delivery knows mail and SMS transports
+    from domain.outbox.delivery import deliver  # delivery knows mail and SMS transports
     with db.connection_context():
         if not _claim(notification_id):
             return "skipped"

@@ -21,9 +21,9 @@ from peewee import JOIN
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-import staff_accounts
+from domain.accounts import staff
 import tasks
-from accounts import password_problem
+from domain.accounts.credentials import password_problem
 from backoffice.access import AdminOnlyMixin
 from backoffice.catalogs import legal_inn, mailbox
 from backoffice.folded_search import FoldedSearchMixin, folded
@@ -31,8 +31,8 @@ from models import (
     AuditLog, LegalDocument, Notification, Organization, Setting, User, audit, db, fold, utcnow,
 )
 from portal.web import client_ip
-from sanitize import clean_html, is_blank
-from templating import msk
+from domain.text import clean_html, is_blank
+from domain.formatting import msk
 
 REQUIRED = "Заполните поле"
 
@@ -53,12 +53,12 @@ class StaffEditForm(BaseForm):
     last_name = StringField("Фамилия", validators=[DataRequired(REQUIRED), Length(max=100)])
     first_name = StringField("Имя", validators=[Optional(), Length(max=100)])
     middle_name = StringField("Отчество", validators=[Optional(), Length(max=100)])
-    role = SelectField("Роль", choices=list(staff_accounts.ROLE_LABELS.items()))
+    role = SelectField("Роль", choices=list(staff.ROLE_LABELS.items()))
     supplier = SelectField("Гарантирующий поставщик (для специалиста ГП)", choices=[])
     is_active = BooleanField("Учетная запись активна")
 
     def validate_supplier(self, field):
-        if self.role.data == User.SUPPLIER_CLERK and not staff_accounts.organization_for(
+        if self.role.data == User.SUPPLIER_CLERK and not staff.organization_for(
                 self.role.data, field.data):
             raise ValidationError("Выберите гарантирующего поставщика")
 
@@ -93,11 +93,11 @@ class StaffView(AdminOnlyMixin, FoldedSearchMixin, ModelView):
     column_default_sort = ("email", False)
     column_searchable_list = ("search_text",)  # the casefolded e-mail and name
     column_filters = (
-        FilterEqual(User.role, "Роль", options=list(staff_accounts.ROLE_LABELS.items())),
+        FilterEqual(User.role, "Роль", options=list(staff.ROLE_LABELS.items())),
         BooleanEqualFilter(User.is_active, "Активна"),
     )
     column_formatters = {
-        "role": lambda v, c, m, n: staff_accounts.ROLE_LABELS.get(m.role, m.role),
+        "role": lambda v, c, m, n: staff.ROLE_LABELS.get(m.role, m.role),
         "organization": lambda v, c, m, n: m.organization.name if m.organization_id else "",
         "is_active": lambda v, c, m, n: "Да" if m.is_active else "Нет",
         "created_at": lambda v, c, m, n: msk(m.created_at),
@@ -154,11 +154,11 @@ class StaffView(AdminOnlyMixin, FoldedSearchMixin, ModelView):
 
     def create_model(self, form):
         """A new account; a blank password becomes a temporary one shown once."""
-        password = form.password.data or staff_accounts.temporary_password()
-        user = staff_accounts.create(
+        password = form.password.data or staff.temporary_password()
+        user = staff.create(
             email=form.email.data, last_name=form.last_name.data, first_name=form.first_name.data,
             middle_name=form.middle_name.data, role=form.role.data,
-            organization=staff_accounts.organization_for(form.role.data, form.supplier.data),
+            organization=staff.organization_for(form.role.data, form.supplier.data),
             password=password, actor=_actor(), ip=client_ip())
         if not form.password.data:
             flash(f"Учетная запись {user.email} создана. Временный пароль: {password} — "
@@ -172,7 +172,7 @@ class StaffView(AdminOnlyMixin, FoldedSearchMixin, ModelView):
             flash("Нельзя снять с себя роль администратора или отключить свою учетную запись",
                   "error")
             return False
-        org = staff_accounts.organization_for(form.role.data, form.supplier.data)
+        org = staff.organization_for(form.role.data, form.supplier.data)
         with db.atomic():
             role_changed = (model.role, model.organization_id) != (form.role.data, org.id)
             model.last_name = form.last_name.data.strip()
@@ -183,9 +183,9 @@ class StaffView(AdminOnlyMixin, FoldedSearchMixin, ModelView):
                 model.session_token = secrets.token_urlsafe(32)
             model.save()
             audit("staff_updated", actor=me, obj=model,
-                  details=f"{model.email}: {staff_accounts.ROLE_LABELS[model.role]}, {org.name}",
+                  details=f"{model.email}: {staff.ROLE_LABELS[model.role]}, {org.name}",
                   ip=client_ip())
-            staff_accounts.set_active(model, bool(form.is_active.data), actor=me, ip=client_ip())
+            staff.set_active(model, bool(form.is_active.data), actor=me, ip=client_ip())
         return True
 
     def _set_active(self, ids, active):
@@ -196,7 +196,7 @@ class StaffView(AdminOnlyMixin, FoldedSearchMixin, ModelView):
             if user.id == me.id and not active:
                 flash("Нельзя отключить свою учетную запись", "error")
                 continue
-            done += staff_accounts.set_active(user, active, actor=me, ip=client_ip())
+            done += staff.set_active(user, active, actor=me, ip=client_ip())
         return done
 
     @action("deactivate", "Отключить", "Отключить выбранные учетные записи?")
@@ -216,12 +216,12 @@ class StaffView(AdminOnlyMixin, FoldedSearchMixin, ModelView):
         form = ResetPasswordForm()
         shown = None
         if form.validate_on_submit():
-            password = form.password.data or staff_accounts.temporary_password()
+            password = form.password.data or staff.temporary_password()
             problem = password_problem(password, user.email)
             if problem:
                 form.password.errors = [problem]
             else:
-                staff_accounts.reset_password(user, password, actor=_actor(), ip=client_ip())
+                staff.reset_password(user, password, actor=_actor(), ip=client_ip())
                 shown = password if not form.password.data else None
                 flash(f"Пароль учетной записи {user.email} изменен", "success")
                 if not shown:

@@ -21,14 +21,14 @@ from flask_login import current_user
 from markupsafe import Markup
 from peewee import JOIN, fn
 
-import casework
-import storage
-from appeal_queries import decode_cursor, keyset_page, text_search, words_of
+from domain.appeals import casework
+from domain.files import storage
+from domain.appeals.listing import decode_cursor, keyset_page, text_search, words_of
 from backoffice.access import StaffMixin
 from backoffice.scoping import appeal_or_404, document_or_404, visible_condition
 from models import (Appeal, AppealUnread, Document, Organization, Post, Signature,
                     StatusCatalog, StatusEvent, User, db, is_postgres, utcnow)
-from sanitize import clean_html
+from domain.text import clean_html
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 PAGE_SIZE = 25

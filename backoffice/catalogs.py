@@ -8,8 +8,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, ValidationErro
 
 from backoffice.access import AdminEditsMixin
 from backoffice.saving import AtomicSaveMixin
-from identifiers import IdentifierError, normalize_inn
-from mailer import address_ok
+from domain.identifiers import IdentifierError, normalize_inn
+from domain.outbox.mailer import address_ok
 from models import DocumentType, Organization, StatusCatalog
 
 REQUIRED = "Заполните поле"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, url_for
 
-import casework
+from domain.appeals import casework
 from backoffice.appeals import Filters, count_query, estimated_total, sort_keys
 from backoffice.scoping import visible_condition
 from models import Appeal, Document, User, is_postgres

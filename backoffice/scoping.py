@@ -8,7 +8,7 @@ as well as by list; casework.visible_to is the same rule for one loaded appeal.
 from flask import abort
 from flask_login import current_user
 
-import casework
+from domain.appeals import casework
 from models import Appeal, Document, User
 
 

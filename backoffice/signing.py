@@ -11,9 +11,9 @@ from types import SimpleNamespace
 from flask import Blueprint, flash, jsonify, redirect, request, send_file, url_for
 from flask_login import current_user
 
-import casework
-import payments
-import signing
+from domain.appeals import casework
+from domain.appeals import payments
+from domain.signing import export, kep, state
 from backoffice.access import is_staff, refuse
 from backoffice.scoping import appeal_or_404, document_or_404
 from models import Appeal, Document
@@ -38,7 +38,7 @@ def _back(appeal_id: int, anchor: str = ""):
 
 
 def _posted_signature() -> bytes:
-    return signing.posted_signature(request.files.get("signature"),
+    return kep.posted_signature(request.files.get("signature"),
                                     request.form.get("signature_b64"))
 
 
@@ -49,14 +49,14 @@ def sign(appeal_id, document_id):
     document = document_or_404(appeal, document_id)
     ok, status = True, 200
     try:
-        signing.sign_kep(document, current_user._get_current_object(), _posted_signature(),
+        kep.sign_kep(document, current_user._get_current_object(), _posted_signature(),
                          ip=request.remote_addr or "",
                          user_agent=request.headers.get("User-Agent", ""))
         message = f"Документ «{document.doc_type}» подписан"
     except PermissionError:
         ok, status = False, 403
         message = "Подписать документ может только организация, которая его разместила"
-    except signing.SigningError as exc:
+    except state.SigningError as exc:
         ok, status = False, 400
         message = f"Подпись не принята: {exc}"
     if _wants_json():
@@ -70,7 +70,7 @@ def signed_zip(appeal_id, document_id):
     """«Скачать с подписями» for staff."""
     appeal = appeal_or_404(appeal_id)
     document = document_or_404(appeal, document_id)
-    stream, name = signing.signed_zip(document)
+    stream, name = export.signed_zip(document)
     return send_file(stream, mimetype="application/zip", as_attachment=True,
                      download_name=name, max_age=0)
 
@@ -97,7 +97,7 @@ def staff_doc_signing(document: Document, appeal: Appeal, signatures: dict) -> S
     org = casework.acting_organization(current_user)
     own = bool(org and document.party != "applicant" and document.organization_id == org.id)
     can_sign = (own and appeal.state == Appeal.ACTIVE
-                and not signing.organization_signature(document, sigs))
+                and not state.organization_signature(document, sigs))
     return SimpleNamespace(
         can_sign=can_sign, has_signatures=bool(sigs),
         sign_url=url_for("backoffice_signing.sign", appeal_id=appeal.id, document_id=document.id),
@@ -117,7 +117,7 @@ def staff_appeal_signing(appeal: Appeal) -> SimpleNamespace:
         can_record=bool(offer and not concluded and org and org.kind == "grid"
                         and appeal.state == Appeal.ACTIVE),
         record_url=url_for("backoffice_signing.record_payment", appeal_id=appeal.id),
-        supply_start=signing.supply_start(appeal))
+        supply_start=state.supply_start(appeal))
 
 
 def init_app(app):

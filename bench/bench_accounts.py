@@ -2,7 +2,7 @@
 bare route of the same app and gunicorn configuration."""
 import random
 
-import identifiers as ids
+from domain import identifiers as ids
 from bench.common import measure
 
 

@@ -102,26 +102,26 @@ def read_marks(appeal_ids, rows, grid, supplier_ids) -> list[dict]:
 def rebuild_unread():
     """Recompute the staff unread index from the seeded activity and read marks."""
     try:
-        import staff_unread
+        from domain.appeals import unread_index
     except ImportError:  # a tree without the unread index
         return
-    staff_unread.rebuild()
+    unread_index.rebuild()
 
 
 def optimize_search_index():
     """Merge the FTS5 segments the row-by-row triggers left behind during the bulk seed."""
     from models import db, is_postgres
-    from search_index import FTS_TABLE, has_search_index
+    from domain.appeals.search_index import FTS_TABLE, has_search_index
     if not is_postgres() and has_search_index():
         db.execute_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
 
 
 def seed(appeals: int, applicants: int, report) -> dict:
     """Fill the (connected) database; returns {who: (e-mail, appeal id)} to measure."""
-    from accounts import hash_password
+    from domain.accounts.credentials import hash_password
     from models import (Appeal, AppealSeen, Document, Organization, Post, StatusEvent, User, db,
                         fold, is_postgres, utcnow)
-    from seed import seed_demo_suppliers
+    from domain.setup.seed import seed_demo_suppliers
     rnd = random.Random(42)
     tag = secrets.token_hex(3)  # unique e-mails even in a database benchmarked before
     started = time.perf_counter()

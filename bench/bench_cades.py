@@ -35,7 +35,7 @@ for _path in (str(ROOT), str(ROOT / "tests")):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-import cades  # noqa: E402
+from domain.signing import cades  # noqa: E402
 import gost_tools  # noqa: E402
 
 TARGETS_MS = {256: 150.0, 512: 400.0}
@@ -79,7 +79,7 @@ def _upload_cost(document: Path, storage_dir: Path, runs: int) -> dict:
     digests themselves (hex) as recorded."""
     from flask import Flask
 
-    import storage
+    from domain.files import storage
     app = Flask("bench_cades")
     app.config["STORAGE_DIR"] = str(storage_dir)
     result = {}

@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
-from accounts import check_password, set_password
+from domain.accounts.credentials import check_password, set_password
 from models import Setting, User, audit, db
 from portal import bp
 from portal.forms import PasswordForm, ProfileForm

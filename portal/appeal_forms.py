@@ -9,14 +9,14 @@ from flask import (abort, current_app, flash, jsonify, redirect, render_template
                    send_file, url_for)
 from flask_login import current_user
 
-import application_form
-import appeals
-import storage
-from appeals import AppealError
+from domain.appeals import application_form
+from domain.appeals import filing
+from domain.files import storage
+from domain.appeals.filing import AppealError
 from models import Appeal, Document, Organization, Setting, db
 from portal import bp, uploads
 from portal.web import applicant_required, safe_next
-from sanitize import clean_rich_text, is_blank
+from domain.text import clean_rich_text, is_blank
 
 SENT_TP_NOTICE = ("Заявка на технологическое присоединение успешно создана и отправлена в "
                   "сетевую организацию")
@@ -62,7 +62,7 @@ def _appeal_url(appeal: Appeal) -> str:
 
 
 def _own_or_404(appeal_id: int) -> Appeal:
-    appeal = appeals.own_appeal(current_user, appeal_id)
+    appeal = filing.own_appeal(current_user, appeal_id)
     if appeal is None:
         abort(404)
     appeal.applicant = current_user._get_current_object()
@@ -96,7 +96,7 @@ def _tp_values(appeal: Appeal | None = None) -> dict:
 
 def _render_tp(appeal, values, pending, errors=None, status=200):
     user = current_user._get_current_object()
-    complies = appeals._parse_complies(values["complies"])
+    complies = filing._parse_complies(values["complies"])
     kind = application_form.category(user.legal_form, values["power"] or None, complies)
     documents = []
     if appeal is not None and appeal.id:
@@ -108,12 +108,12 @@ def _render_tp(appeal, values, pending, errors=None, status=200):
     return render_template(
         "portal/appeal_form.tp.html", appeal=appeal, values=values, pending=pending,
         errors=errors or {}, documents=documents, suppliers=list(Organization.suppliers()),
-        doc_types=appeals.applicant_document_types(), point=appeals.application_point(user),
-        point_text=appeals.point_text(user), required=required,
+        doc_types=filing.applicant_document_types(), point=filing.application_point(user),
+        point_text=filing.point_text(user), required=required,
         representative_note=REPRESENTATIVE_NOTE, warning=WARNING,
-        max_mb=appeals.max_upload_mb(),
+        max_mb=filing.max_upload_mb(),
         needs_confirmation=Setting.flag("require_confirmed") and not user.confirmed,
-        confirmation_help=appeals.confirmation_help(user),
+        confirmation_help=filing.confirmation_help(user),
         power_choices=Appeal.POWER_CHOICES, scheme_choices=Appeal.SCHEME_CHOICES,
         form_kind=kind), status
 
@@ -122,13 +122,13 @@ def _docx_response(user, values):
     """The application form for the chosen category as a download."""
     supplier = None
     try:
-        supplier = appeals._parse_supplier(values.get("supplier"))
+        supplier = filing._parse_supplier(values.get("supplier"))
     except AppealError:
         supplier = None
     power = values.get("power") if values.get("power") in Appeal.POWER_CHOICES else None
     scheme = values.get("scheme") if values.get("scheme") in Appeal.SCHEME_CHOICES else None
     name, data = application_form.build(user, Organization.grid(), power, scheme,
-                                        appeals._parse_complies(values.get("complies")), supplier)
+                                        filing._parse_complies(values.get("complies")), supplier)
     import io
     response = send_file(io.BytesIO(data), as_attachment=True, download_name=name,
                          mimetype="application/vnd.openxmlformats-officedocument."
@@ -159,7 +159,7 @@ def _handle_tp_post(appeal: Appeal | None):
     if action == "delete":
         if appeal is None:
             return redirect(_list_url())
-        appeals.delete_draft(appeal)
+        filing.delete_draft(appeal)
         flash("Черновик удален", "success")
         return redirect(_list_url(state="draft"))
     new_items, upload_error = uploads.store_form_files(user)
@@ -174,15 +174,15 @@ def _handle_tp_post(appeal: Appeal | None):
     saved, keys = None, []
     try:
         with db.atomic():
-            saved = appeals.save_draft(user, Appeal.TP, appeal, values, pending)
-            appeals.set_document_types(saved, _document_types_from_form())
-            keys = appeals.delete_documents(saved, removed)
+            saved = filing.save_draft(user, Appeal.TP, appeal, values, pending)
+            filing.set_document_types(saved, _document_types_from_form())
+            keys = filing.delete_documents(saved, removed)
             if action == "send":
-                appeals.send_appeal(saved)
+                filing.send_appeal(saved)
     except AppealError as exc:
         return _render_tp(appeal, values, pending,
                           exc.errors or {"form": exc.message}, 400)
-    appeals.discard_files(keys)
+    filing.discard_files(keys)
     if action == "send":
         flash(SENT_TP_NOTICE, "success")
         return redirect(_list_url())
@@ -241,13 +241,13 @@ def _message_values(appeal: Appeal | None = None) -> dict:
 
 def _render_message(appeal, values, pending, errors=None, status=200):
     user = current_user._get_current_object()
-    recipients = appeals.message_recipients(user)
+    recipients = filing.message_recipients(user)
     if not values["organization"] and len(recipients) == 1:
         values = dict(values, organization=str(recipients[0].id))
     return render_template(
         "portal/appeal_form.message.html", appeal=appeal, values=values, pending=pending,
-        errors=errors or {}, recipients=recipients, doc_types=appeals.applicant_document_types(),
-        max_mb=appeals.max_upload_mb()), status
+        errors=errors or {}, recipients=recipients, doc_types=filing.applicant_document_types(),
+        max_mb=filing.max_upload_mb()), status
 
 
 def _message_view(appeal: Appeal | None):
@@ -275,8 +275,8 @@ def _message_view(appeal: Appeal | None):
         return _render_message(appeal, values, pending, errors, 400)
     try:
         with db.atomic():
-            saved = appeals.save_draft(user, Appeal.MESSAGE, appeal, values, pending)
-            appeals.send_appeal(saved)
+            saved = filing.save_draft(user, Appeal.MESSAGE, appeal, values, pending)
+            filing.send_appeal(saved)
     except AppealError as exc:
         return _render_message(appeal, values, pending, exc.errors or {"form": exc.message}, 400)
     flash(SENT_MESSAGE_NOTICE, "success")
@@ -300,7 +300,7 @@ INERT_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml", "text/xml"
 @applicant_required
 def document_download(document_id):
     """A document of one of the applicant's appeals, under its original (Cyrillic) name."""
-    document = appeals.own_document(current_user, document_id)
+    document = filing.own_document(current_user, document_id)
     if document is None:
         abort(404)
     try:
@@ -338,9 +338,9 @@ def appeal_add_documents(appeal_id):
     try:
         if raw:
             item = uploads.store_raw_body()
-            item["doc_type"] = request.headers.get("X-Doc-Type") or appeals.DEFAULT_DOC_TYPE
+            item["doc_type"] = request.headers.get("X-Doc-Type") or filing.DEFAULT_DOC_TYPE
             try:
-                documents = appeals.add_applicant_documents(appeal, user, stored=[item])
+                documents = filing.add_applicant_documents(appeal, user, stored=[item])
             except BaseException:
                 storage.delete(item["key"])
                 raise
@@ -355,7 +355,7 @@ def appeal_add_documents(appeal_id):
                  for i, f in enumerate(files)]
         if not pairs:
             raise AppealError("Выберите файлы", "files")
-        documents = appeals.add_applicant_documents(appeal, user, files=pairs)
+        documents = filing.add_applicant_documents(appeal, user, files=pairs)
     except AppealError as exc:
         if raw:
             return jsonify(error=exc.message), 413 if "больше" in exc.message else 400

@@ -4,7 +4,7 @@ from urllib.parse import quote, urlencode
 from flask import render_template, request, url_for
 from flask_login import current_user
 
-from appeal_queries import SORTS, ListParams, applicant_page
+from domain.appeals.listing import SORTS, ListParams, applicant_page
 from portal import bp
 from portal.web import applicant_required
 

@@ -9,12 +9,12 @@ from urllib.parse import parse_qsl, urlencode
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-import appeals as appeal_domain
-from appeal_queries import ListParams
+from domain.appeals import filing as appeal_domain
+from domain.appeals.listing import ListParams
 from models import Appeal, Document, Organization, Post, StatusEvent, db, utcnow
 from portal import bp
 from portal.web import applicant_required
-from sanitize import clean_html
+from domain.text import clean_html
 
 
 def own_appeal_or_404(appeal_id: int) -> Appeal:

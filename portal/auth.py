@@ -2,14 +2,14 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-import notify
-from accounts import (authenticate, hash_password, make_reset_token, record_consents,
+from domain.outbox import notify
+from domain.accounts.credentials import (authenticate, hash_password, make_reset_token, record_consents,
                       set_password, user_for_reset_token)
 from models import LegalDocument, User, audit, db
 from portal import bp
 from portal.forms import ForgotForm, LoginForm, RegistrationForm, ResetForm
 from portal.web import client_ip, safe_next
-from templating import msk
+from domain.formatting import msk
 
 
 def start_session(user: User):

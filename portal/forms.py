@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-import identifiers as ids
-from accounts import password_problem
+from domain import identifiers as ids
+from domain.accounts.credentials import password_problem
 from models import User
 
 REQUIRED = "Заполните поле"

@@ -13,11 +13,11 @@ from flask import abort, current_app, flash, g, jsonify, redirect, request, send
 from flask_login import current_user
 from peewee import JOIN
 
-import payments
-import signing
-import storage
-from appeals import AppealError, own_appeal, own_document
-from identifiers import format_phone
+from domain.appeals import payments
+from domain.signing import export, kep, pep, state
+from domain.files import storage
+from domain.appeals.filing import AppealError, own_appeal, own_document
+from domain.identifiers import format_phone
 from models import Appeal, Document, Signature
 from portal import bp
 from portal.web import applicant_required, client_ip
@@ -63,13 +63,13 @@ def sign_code(document_id):
     document = _document_or_404(document_id)
     user = _user()
     try:
-        signing.issue_code(user, [document])
-    except signing.SigningError as exc:
+        pep.issue_code(user, [document])
+    except state.SigningError as exc:
         return _answer(document, False, str(exc), 400,
-                       resend_after=signing.resend_wait(user))
+                       resend_after=pep.resend_wait(user))
     return _answer(document, True,
                    f"Код подтверждения отправлен на номер {masked_phone(user.phone)}",
-                   resend_after=int(signing.RESEND_AFTER.total_seconds()))
+                   resend_after=int(pep.RESEND_AFTER.total_seconds()))
 
 
 @bp.route("/documents/<int:document_id>/sign/pep", methods=["POST"])
@@ -78,15 +78,15 @@ def sign_pep(document_id):
     """«Подтвердить и отправить»: the code from the SMS signs the document (ПЭП)."""
     document = _document_or_404(document_id)
     try:
-        signing.sign_pep([document], _user(), request.form.get("code", ""), client_ip(),
+        pep.sign_pep([document], _user(), request.form.get("code", ""), client_ip(),
                          request.headers.get("User-Agent", ""))
-    except signing.SigningError as exc:
+    except state.SigningError as exc:
         return _answer(document, False, str(exc), 400)
     return _answer(document, True, f"Документ «{document.doc_type}» подписан")
 
 
 def _posted_signature() -> bytes:
-    return signing.posted_signature(request.files.get("signature"),
+    return kep.posted_signature(request.files.get("signature"),
                                     request.form.get("signature_b64"))
 
 
@@ -96,9 +96,9 @@ def sign_kep(document_id):
     """КЭП of a company or ИП: an uploaded .sig or the plug-in's signature, verified."""
     document = _document_or_404(document_id)
     try:
-        signing.sign_kep(document, _user(), _posted_signature(), ip=client_ip(),
+        kep.sign_kep(document, _user(), _posted_signature(), ip=client_ip(),
                          user_agent=request.headers.get("User-Agent", ""))
-    except signing.SigningError as exc:
+    except state.SigningError as exc:
         return _answer(document, False, f"Подпись не принята: {exc}", 400)
     return _answer(document, True, f"Документ «{document.doc_type}» подписан")
 
@@ -117,7 +117,7 @@ def sign_content(document_id):
 def signed_zip(document_id):
     """«Скачать с подписями»: the document, its signatures and the verification report."""
     document = _document_or_404(document_id)
-    stream, name = signing.signed_zip(document)
+    stream, name = export.signed_zip(document)
     return send_file(stream, mimetype="application/zip", as_attachment=True,
                      download_name=name, max_age=0)
 
@@ -165,17 +165,17 @@ def doc_signing(document: Document) -> SimpleNamespace:
         cache[document.appeal_id] = _appeal_signatures(document.appeal_id)
     appeal, by_doc = cache[document.appeal_id]
     sigs = by_doc.get(document.id, [])
-    rows = [(signing.side_label(s), "подписан" if s.side == "applicant" else "добавлен",
+    rows = [(state.side_label(s), "подписан" if s.side == "applicant" else "добавлен",
              s.signed_at, s.kind) for s in sigs]
     viewer = current_user if current_user.is_authenticated else None
     is_owner = bool(viewer and viewer.is_applicant and appeal.applicant_id == viewer.id)
-    offered = is_owner and signing.offered_to_applicant(document, appeal, sigs)
+    offered = is_owner and state.offered_to_applicant(document, appeal, sigs)
     waiting_org = (document.needs_applicant_signature and document.party != "applicant"
-                   and not signing.organization_signature(document, sigs))
+                   and not state.organization_signature(document, sigs))
     return SimpleNamespace(
         rows=rows, offered=offered, waiting_org=waiting_org,
-        method=signing.applicant_method(viewer) if is_owner else None,
-        org_label=signing.SIDE_LABELS.get(document.party, ""),
+        method=state.applicant_method(viewer) if is_owner else None,
+        org_label=state.SIDE_LABELS.get(document.party, ""),
         zip_url=url_for("portal.signed_zip", document_id=document.id) if sigs and is_owner else "",
         code_url=url_for("portal.sign_code", document_id=document.id),
         pep_url=url_for("portal.sign_pep", document_id=document.id),
@@ -188,7 +188,7 @@ def appeal_signing(appeal: Appeal) -> SimpleNamespace:
     return SimpleNamespace(
         offer_path=payments.offer_path(appeal), concluded_at=payments.concluded_at(appeal),
         payments=payments.payment_documents(appeal) if payments.offer_path(appeal) else [],
-        supply_start=signing.supply_start(appeal),
+        supply_start=state.supply_start(appeal),
         payment_url=url_for("portal.attach_payment", appeal_id=appeal.id),
         point="п.14" if current_user.legal_form == "fl" else "п.12(1)")
 

@@ -19,12 +19,12 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-import appeals
-import storage
+from domain.appeals import filing
+from domain.files import storage
 from models import Document
 from portal import bp
 from portal.web import applicant_required
-from templating import file_size_mb
+from domain.formatting import file_size_mb
 
 TOKEN_MAX_AGE = 2 * 24 * 3600
 PENDING_MAX_AGE = 24 * 3600
@@ -76,7 +76,7 @@ def pending_from_form(user, drop: str | None = None) -> list[dict]:
         if item is None or item["key"] in seen:
             continue
         seen.add(item["key"])
-        item["doc_type"] = types[index] if index < len(types) else appeals.DEFAULT_DOC_TYPE
+        item["doc_type"] = types[index] if index < len(types) else filing.DEFAULT_DOC_TYPE
         items.append(item)
     if items:  # a form sent twice (back button, double click) must not attach twice
         used = {d.storage_key for d in Document.select(Document.storage_key)
@@ -89,36 +89,36 @@ def store_form_files(user, field: str = "files", type_field: str = "files_type")
     """Files posted with the form (no JavaScript): stored and tokenised.
 
     Returns (items, error message or None); too large files are named in the message."""
-    doc_type = request.form.get(type_field) or appeals.DEFAULT_DOC_TYPE
+    doc_type = request.form.get(type_field) or filing.DEFAULT_DOC_TYPE
     items, refused, empty = [], [], []
     for storage_file in request.files.getlist(field):
         if not storage_file or not storage_file.filename:
             continue
         try:
-            item = appeals.store_upload(storage_file.stream, storage_file.filename)
-        except appeals.AppealError as exc:
+            item = filing.store_upload(storage_file.stream, storage_file.filename)
+        except filing.AppealError as exc:
             (empty if "пуст" in exc.message else refused).append(
-                appeals.clean_file_name(storage_file.filename))
+                filing.clean_file_name(storage_file.filename))
             continue
         item["doc_type"] = doc_type
         item["token"] = make_token(user, item)
         items.append(item)
-    parts = [appeals.too_large_message(refused)] if refused else []
+    parts = [filing.too_large_message(refused)] if refused else []
     parts += [f"Файл «{n}» пуст и не загружен" for n in empty]
     return items, "; ".join(parts) or None
 
 
 def raw_file_name() -> str:
     """The file name of a raw-body upload (X-File-Name, percent-encoded UTF-8)."""
-    return appeals.clean_file_name(unquote(request.headers.get("X-File-Name", "")))
+    return filing.clean_file_name(unquote(request.headers.get("X-File-Name", "")))
 
 
 def store_raw_body() -> dict:
     """Stream the request body to storage; raises AppealError when too large or empty."""
     name = raw_file_name()
-    if (request.content_length or 0) > appeals.max_upload_bytes():
-        raise appeals.AppealError(appeals.too_large_message([name]), "files")
-    return appeals.store_upload(request.stream, name)
+    if (request.content_length or 0) > filing.max_upload_bytes():
+        raise filing.AppealError(filing.too_large_message([name]), "files")
+    return filing.store_upload(request.stream, name)
 
 
 def upload_json(item: dict) -> dict:
@@ -132,7 +132,7 @@ def upload_file():
     """One file as the raw request body (JavaScript upload); answers its token as JSON."""
     try:
         item = store_raw_body()
-    except appeals.AppealError as exc:
+    except filing.AppealError as exc:
         return jsonify(error=exc.message), 413 if "больше" in exc.message else 400
     item["token"] = make_token(current_user, item)
     return jsonify(upload_json(item)), 201

@@ -21,7 +21,7 @@ def applicant_user(email="ivanov@example.ru", notify_email=None, legal_form=User
                 notify_email=email if notify_email is None else notify_email,
                 password_hash="x", **fields)
     if legal_form == User.PERSON and "snils" not in fields:
-        import identifiers
+        from domain import identifiers
         user.snils = identifiers.make_snils(f"{zlib.crc32(email.encode()) % 10**9:09d}")
     user.save()
     return user

@@ -25,11 +25,11 @@ if os.environ.get("TEST_REDIS_URL"):
 else:
     os.environ.pop("REDIS_URL", None)
 
-import accounts  # noqa: E402
+from domain.accounts import credentials  # noqa: E402
 import tasks  # noqa: E402
 from models import ALL_MODELS, User, db, is_postgres  # noqa: E402
 
-accounts.HASH_METHOD = "pbkdf2:sha256:1000"  # cheap hashing keeps the suite fast
+credentials.HASH_METHOD = "pbkdf2:sha256:1000"  # cheap hashing keeps the suite fast
 tasks.huey.immediate = True
 
 
@@ -58,7 +58,7 @@ def _truncate():
 @pytest.fixture(autouse=True)
 def clean_db(app):
     """Every test starts from an empty database with the reference data seeded."""
-    from seed import seed_demo_suppliers, seed_reference_data
+    from domain.setup.seed import seed_demo_suppliers, seed_reference_data
     with db.connection_context():
         _truncate()
         seed_reference_data()

@@ -1,5 +1,5 @@
 """Valid test accounts, their identifiers made with the checksum helpers."""
-import identifiers as ids
+from domain import identifiers as ids
 
 PERSON = dict(legal_form="fl", email="ivanov@example.ru", last_name="Иванов", first_name="Иван",
               middle_name="Петрович", snils=ids.make_snils("112233445"),

@@ -166,8 +166,8 @@ def test_recovery_link_expires(client, auth, mailbox, monkeypatch):
     auth.logout()
     client.post("/forgot", data={"email": PERSON["email"]})
     path = _reset_link(mailbox, PERSON["email"]).split("localhost", 1)[1]
-    import accounts
-    monkeypatch.setattr(accounts, "RESET_MAX_AGE", -1)
+    from domain.accounts import credentials
+    monkeypatch.setattr(credentials, "RESET_MAX_AGE", -1)
     assert client.get(path).status_code == 410
 
 

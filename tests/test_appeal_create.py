@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 import pytest
 
-import appeals
-import storage
+from domain.appeals import filing
+from domain.files import storage
 from models import Appeal, Document, Notification, Organization, Post, Setting, User
 from tests.data import COMPANY, PERSON, SOLE_TRADER
 from tests.docx_reading import docx_text
@@ -327,8 +327,8 @@ def test_applicant_post_notifies_the_inbox_and_archive_refuses(client, applicant
     appeal = Appeal.get()
     user = User.by_email(PERSON["email"])
     with client.application.test_request_context():
-        post = appeals.add_applicant_post(appeal, user, "<p>Дополняю <b>схему</b></p>")
-        import notify
+        post = filing.add_applicant_post(appeal, user, "<p>Дополняю <b>схему</b></p>")
+        from domain.outbox import notify
         notify.flush()
     assert post.body_html == "<p>Дополняю <b>схему</b></p>"
     message = mailbox.to(GRID_INBOX)[-1]
@@ -337,8 +337,8 @@ def test_applicant_post_notifies_the_inbox_and_archive_refuses(client, applicant
     appeal = Appeal.get()
     appeal.state = Appeal.ARCHIVE
     appeal.save()
-    with pytest.raises(appeals.AppealError) as info:
-        appeals.add_applicant_post(appeal, user, "ещё")
+    with pytest.raises(filing.AppealError) as info:
+        filing.add_applicant_post(appeal, user, "ещё")
     assert "архиве" in str(info.value)
 
 
@@ -509,7 +509,7 @@ def test_message_recipients_are_grid_and_suppliers_of_sent_applications(client, 
     post_tp(client, supplier=str(other.id))  # a draft names a supplier: not enough
     post_tp(client, action="send", supplier=str(gp.id), files=[("Заявка.docx", b"x")])
     user = User.by_email(PERSON["email"])
-    assert [o.name for o in appeals.message_recipients(user)] == [
+    assert [o.name for o in filing.message_recipients(user)] == [
         "ООО «Калиновские Электрические Сети»", "АО «Калиновскэнергосбыт»"]
     response = client.post("/appeals/new/message", data={
         "subject": "Вопрос", "organization": str(other.id), "body": "текст"})
@@ -576,7 +576,7 @@ def test_pages_need_a_logged_in_applicant(client):
 SERVER = textwrap.dedent('''
     import os, sys, threading
     sys.path.insert(0, {root!r})
-    import accounts; accounts.HASH_METHOD = "pbkdf2:sha256:1000"
+    from domain.accounts import credentials; credentials.HASH_METHOD = "pbkdf2:sha256:1000"
     from run import create_app, init_db
     app = create_app({{"TESTING": True, "WTF_CSRF_ENABLED": False}})
     with app.app_context():
@@ -698,7 +698,7 @@ def test_abandoned_uploads_are_swept_and_attached_ones_kept(client, app, applica
 
 def test_message_draft_made_through_the_api_reopens_in_the_message_form(client, applicant):
     user = User.by_email(PERSON["email"])
-    draft = appeals.create_draft(user, Appeal.MESSAGE, subject="Черновик темы",
+    draft = filing.create_draft(user, Appeal.MESSAGE, subject="Черновик темы",
                                  body_html="<p>текст</p>")
     html = page_text(client.get(f"/appeals/{draft.id}/edit"))
     assert "Сообщение в сетевую организацию" in html and 'value="Черновик темы"' in html

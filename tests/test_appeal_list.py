@@ -5,7 +5,7 @@ from html import unescape
 
 import pytest
 
-from appeal_queries import PAGE_SIZE
+from domain.appeals.listing import PAGE_SIZE
 from models import Appeal, Post
 from tests.query_count import count_queries
 from tests.appeal_factory import make_appeal, other_applicant, supplier

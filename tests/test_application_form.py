@@ -9,7 +9,7 @@ from xml.dom import minidom
 import docx
 import pytest
 
-import application_form as af
+from domain.appeals import application_form as af
 from tests.data import COMPANY, PERSON, SOLE_TRADER
 from tests.docx_reading import docx_text
 

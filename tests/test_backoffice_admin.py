@@ -3,13 +3,13 @@ import re
 
 import pytest
 
-import appeals
+from domain.appeals import filing
 import tasks
 from models import (
     AuditLog, DocumentType, LegalDocument, Notification, Organization, Setting, StatusCatalog,
     User, utcnow,
 )
-from identifiers import MSG_INN_CHECKSUM, make_inn_legal
+from domain.identifiers import MSG_INN_CHECKSUM, make_inn_legal
 from tests.appeal_factory import make_appeal
 from tests.conftest import make_staff
 from tests.data import COMPANY, PERSON
@@ -106,8 +106,8 @@ def test_confirmation_flow_opens_sending(staff, applicants, app):
     portal.post("/login", data={"email": PERSON["email"], "password": PERSON["password"]})
     assert "Учетная запись не подтверждена" in text(portal.get("/info"))
     draft = make_appeal(fl, state="draft", documents=[("applicant", "Заявка", "z.pdf")])
-    with pytest.raises(appeals.AppealError):
-        appeals.send_appeal(draft)
+    with pytest.raises(filing.AppealError):
+        filing.send_appeal(draft)
 
     card = text(c.get(f"/backoffice/applicants/details/?id={fl.id}"))
     assert "Подтвердить учетную запись" in card and "Учетная запись не подтверждена" in card
@@ -133,10 +133,10 @@ def test_confirmation_flow_opens_sending(staff, applicants, app):
 
 def send(app, appeal_id):
     """Send a draft through the domain function, as the portal's «Отправить» does."""
-    import notify
+    from domain.outbox import notify
     from models import Appeal
     with app.test_request_context():
-        appeals.send_appeal(Appeal.get_by_id(appeal_id))
+        filing.send_appeal(Appeal.get_by_id(appeal_id))
         notify.flush()
     assert Appeal.get_by_id(appeal_id).state == Appeal.ACTIVE
 

@@ -5,7 +5,7 @@ import secrets
 
 import pytest
 
-import casework
+from domain.appeals import casework
 from backoffice import appeals as lists
 from models import Appeal, Document, Organization, Signature, User, utcnow
 from tests.query_count import count_queries
@@ -151,7 +151,7 @@ def test_home_page_makes_the_same_number_of_queries_for_few_and_many(client, wor
 
 def test_awaiting_follows_the_signatures_and_is_rebuilt(world):
     """document.awaiting is kept by database triggers, whoever writes the signatures."""
-    import signing_state
+    from domain.signing import awaiting as awaiting_triggers
     doc = world["gp_to_sign"]
 
     def awaiting():
@@ -175,5 +175,5 @@ def test_awaiting_follows_the_signatures_and_is_rebuilt(world):
     assert Document.get_by_id(world["grid_waiting"].id).awaiting == "applicant"
     before = dict(Document.select(Document.id, Document.awaiting).tuples())
     Document.update(awaiting=None).execute()  # a database upgraded to the column
-    signing_state.rebuild()
+    awaiting_triggers.rebuild()
     assert dict(Document.select(Document.id, Document.awaiting).tuples()) == before

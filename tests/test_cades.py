@@ -17,7 +17,7 @@ for _path in (str(_HERE), str(_HERE.parent)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-import cades  # noqa: E402
+from domain.signing import cades  # noqa: E402
 import gost_tools  # noqa: E402
 from gostcrypto import gosthash, gostsignature  # noqa: E402
 

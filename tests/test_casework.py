@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-import casework
-import notify
+from domain.appeals import casework
+from domain.outbox import notify
 from models import (Appeal, AppealSeen, AuditLog, Document, Notification, Organization, Post,
                     StatusEvent, db)
 from tests.casework_helpers import (applicant_user, login_staff, sent_appeal, staff, supplier)

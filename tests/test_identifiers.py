@@ -15,7 +15,7 @@ import pytest
 # tests/ has no conftest or __init__ of its own, so make the project importable.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from identifiers import (  # noqa: E402
+from domain.identifiers import (  # noqa: E402
     IdentifierError,
     format_phone,
     make_inn_legal,

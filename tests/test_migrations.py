@@ -1,11 +1,11 @@
 """An existing database is upgraded in place to exactly the schema a fresh one gets."""
 import datetime as dt
 
-import casework
-import signing_state
-import staff_unread
+from domain.appeals import casework
+from domain.signing import awaiting
+from domain.appeals import unread_index
 from models import ALL_MODELS, AppealSeen, AppealUnread, Organization, db, is_postgres, utcnow
-from migrations import LATEST, SchemaVersion, upgrade
+from domain.setup.migrations import LATEST, SchemaVersion, upgrade
 from tests.casework_helpers import applicant_user, sent_appeal, staff, supplier
 
 
@@ -15,12 +15,12 @@ def _schema():
               for m in ALL_MODELS}
     indexes = {table: sorted(i.name for i in db.get_indexes(table))
                for table in ("appeal", "appeal_unread", "document")}
-    return tables, indexes, staff_unread.installed()
+    return tables, indexes, unread_index.installed()
 
 
 def _make_it_look_like_version_4():
     """Undo what version 5 added: document.awaiting, its triggers and index."""
-    signing_state.uninstall()
+    awaiting.uninstall()
     db.execute_sql('DROP INDEX document_organization_id_awaiting_created_at')
     db.execute_sql('ALTER TABLE document DROP COLUMN awaiting')
     SchemaVersion.update(version=4).execute()
@@ -29,7 +29,7 @@ def _make_it_look_like_version_4():
 def _make_it_look_like_version_3():
     """Undo what version 4 added: appeal_unread, its triggers, the filters' indexes."""
     _make_it_look_like_version_4()
-    staff_unread.uninstall()
+    unread_index.uninstall()
     db.execute_sql('DROP TABLE appeal_unread')
     db.execute_sql('DROP INDEX appeal_last_status_updated_at_id')
     db.execute_sql('DROP INDEX appeal_supplier_id_updated_at_id')

@@ -16,7 +16,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-import notify
+from domain.outbox import notify
 import tasks
 from models import Notification, User, db, utcnow
 from tests.conftest import make_staff

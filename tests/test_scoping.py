@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-import casework
+from domain.appeals import casework
 from backoffice.scoping import visible_appeals
 from models import Appeal, Document, User, utcnow
 from tests.casework_helpers import (applicant_user, draft_appeal, login_staff, sent_appeal,

@@ -5,10 +5,10 @@ import random
 
 import pytest
 
-import appeal_queries
-import search_index
-from appeal_queries import text_condition, text_search, words_of
-from migrations import LATEST, SchemaVersion, upgrade
+from domain.appeals import listing
+from domain.appeals import search_index
+from domain.appeals.listing import text_condition, text_search, words_of
+from domain.setup.migrations import LATEST, SchemaVersion, upgrade
 from models import Appeal, Post, db, fold, is_postgres
 from tests.appeal_factory import make_appeal, other_applicant
 
@@ -47,8 +47,8 @@ def found_all_ways(text, monkeypatch):
         results[f"count/{limit}"] = {a.id for a in count}
         # The page plan that walks the date index (LIKE) and the one that takes ids.
         for cost in ((0.0, 1e9), (1e9, 0.0)):
-            monkeypatch.setattr(appeal_queries, "_SCAN_ROW_US", cost[0])
-            monkeypatch.setattr(appeal_queries, "_MATCH_US", cost[1])
+            monkeypatch.setattr(listing, "_SCAN_ROW_US", cost[0])
+            monkeypatch.setattr(listing, "_MATCH_US", cost[1])
             search_index._hints.clear()
             results[f"page/{limit}/{cost}"] = {
                 a.id for a in text_search(Appeal.select(Appeal.id), text)}

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import FileStorage
 
-import cades
-import casework
-import notify
-import payments
-import signing
-import sms
-from models import Appeal, Document, Organization, Signature, SmsCode, StatusEvent, User, db
+from domain.signing import cades
+from domain.appeals import casework
+from domain.outbox import notify
+from domain.appeals import payments
+from domain.signing import kep, state
+from domain.outbox import sms
+from models import Appeal, Document, Organization, Signature, SmsCode, StatusEvent, User, db, utcnow
 from tests import gost_tools
 from tests.appeal_factory import make_appeal, other_applicant, supplier as demo_supplier
 from tests.data import COMPANY, PERSON, SOLE_TRADER
@@ -139,7 +139,7 @@ def signed_by_grid(app, pki, grid_clerk):
     def make(applicant, data=CONTRACT, **appeal_kwargs):
         appeal = make_appeal(applicant, complies=False, reg_number="299", **appeal_kwargs)
         doc = place(app, appeal, grid_clerk, data=data)
-        run_in_app(app, signing.sign_kep, doc, grid_clerk, sign_bytes(pki, pki.grid, data))
+        run_in_app(app, kep.sign_kep, doc, grid_clerk, sign_bytes(pki, pki.grid, data))
         return appeal, doc
     return make
 
@@ -150,7 +150,7 @@ def test_grid_clerk_signs_with_kep_against_the_grid_inn(app, pki, applicant, gri
                                                         mailbox):
     appeal = make_appeal(applicant, complies=False)
     doc = place(app, appeal, grid_clerk)
-    sig = run_in_app(app, signing.sign_kep, doc, grid_clerk, sign_bytes(pki, pki.grid, CONTRACT))
+    sig = run_in_app(app, kep.sign_kep, doc, grid_clerk, sign_bytes(pki, pki.grid, CONTRACT))
     assert (sig.side, sig.kind) == ("grid", Signature.KEP)
     evidence = json.loads(sig.evidence)
     assert evidence["report"]["ok"] is True
@@ -168,8 +168,8 @@ def test_staff_signature_with_another_organisations_certificate_is_refused(
     appeal = make_appeal(applicant, complies=False)
     doc = place(app, appeal, grid_clerk)
     before = stored_files(app)
-    with pytest.raises(signing.SigningError, match="ИНН в сертификате"):
-        run_in_app(app, signing.sign_kep, doc, grid_clerk,
+    with pytest.raises(state.SigningError, match="ИНН в сертификате"):
+        run_in_app(app, kep.sign_kep, doc, grid_clerk,
                    sign_bytes(pki, pki.supplier, CONTRACT))
     assert Signature.select().count() == 0 and stored_files(app) == before
 
@@ -179,15 +179,15 @@ def test_supplier_clerk_signs_only_its_own_documents(app, pki, applicant, grid_c
     appeal = make_appeal(applicant, complies=False, supplier=demo_supplier(SUPPLIER_NAME))
     contract = place(app, appeal, supplier_clerk, "Договор энергоснабжения",
                      name="Договор ЭСО.docx")
-    sig = run_in_app(app, signing.sign_kep, contract, supplier_clerk,
+    sig = run_in_app(app, kep.sign_kep, contract, supplier_clerk,
                      sign_bytes(pki, pki.supplier, CONTRACT))
     assert sig.side == "supplier"
     grid_doc = place(app, appeal, grid_clerk)
     with pytest.raises(PermissionError):
-        run_in_app(app, signing.sign_kep, grid_doc, supplier_clerk,
+        run_in_app(app, kep.sign_kep, grid_doc, supplier_clerk,
                    sign_bytes(pki, pki.supplier, CONTRACT))
-    with pytest.raises(signing.SigningError, match="уже подписан"):
-        run_in_app(app, signing.sign_kep, contract, supplier_clerk,
+    with pytest.raises(state.SigningError, match="уже подписан"):
+        run_in_app(app, kep.sign_kep, contract, supplier_clerk,
                    sign_bytes(pki, pki.supplier, CONTRACT))
 
 
@@ -403,7 +403,7 @@ def forbid_reading_documents(monkeypatch):
     """From now on, fail the test if a stored document is read or a file is hashed."""
     def refuse(*args, **kwargs):
         raise AssertionError("the document was read again")
-    monkeypatch.setattr(signing.storage, "open_file", refuse)
+    monkeypatch.setattr(kep.storage, "open_file", refuse)
     monkeypatch.setattr(cades, "streebog_file", refuse)
 
 
@@ -416,7 +416,7 @@ def test_kep_256_and_512_are_checked_against_the_digests_recorded_at_placement(
     grid_sig = sign_bytes(pki, pki.grid, CONTRACT)
     company_sig = sign_bytes(pki, pki.company_512, CONTRACT)
     forbid_reading_documents(monkeypatch)
-    run_in_app(app, signing.sign_kep, Document.get_by_id(doc.id), grid_clerk, grid_sig)
+    run_in_app(app, kep.sign_kep, Document.get_by_id(doc.id), grid_clerk, grid_sig)
     answer = upload_sig(client, doc, company_sig)
     assert answer.status_code == 200, answer.json
     reports = {s.side: json.loads(s.evidence)["report"] for s in Signature.select()}
@@ -440,13 +440,13 @@ def test_kep_of_a_file_altered_on_disk_after_placement_is_refused(app, client, p
     doc = place(app, appeal, grid_clerk)
     stored_path(app, doc).write_bytes(CHANGED)  # what the portal would now serve
     before = stored_files(app)
-    with pytest.raises(signing.SigningError,
+    with pytest.raises(state.SigningError,
                        match="^Подпись относится к другому документу: хэш документа не совпадает$"):
-        run_in_app(app, signing.sign_kep, doc, grid_clerk, sign_bytes(pki, pki.grid, CHANGED))
+        run_in_app(app, kep.sign_kep, doc, grid_clerk, sign_bytes(pki, pki.grid, CHANGED))
     assert Signature.select().count() == 0 and stored_files(app) == before
     # The placed bytes are what a signature must cover; the audit of «Скачать с подписями»
     # reads the file as it is now and shows it no longer matches.
-    run_in_app(app, signing.sign_kep, doc, grid_clerk, sign_bytes(pki, pki.grid, CONTRACT))
+    run_in_app(app, kep.sign_kep, doc, grid_clerk, sign_bytes(pki, pki.grid, CONTRACT))
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/documents/{doc.id}/signed.zip").data))
     report = archive.read("Протокол проверки подписей.txt").decode()
     assert "Целостность файла: НАРУШЕНА" in report
@@ -459,7 +459,7 @@ def test_document_placed_before_digests_were_recorded_is_verified_by_hashing(
     appeal = make_appeal(company, complies=False)
     doc = place(app, appeal, grid_clerk)
     Document.update(streebog256="", streebog512="").where(Document.id == doc.id).execute()
-    sig = run_in_app(app, signing.sign_kep, Document.get_by_id(doc.id), grid_clerk,
+    sig = run_in_app(app, kep.sign_kep, Document.get_by_id(doc.id), grid_clerk,
                      sign_bytes(pki, pki.grid, CONTRACT))
     assert json.loads(sig.evidence)["report"]["digest_hex"] == openssl_streebog(pki, CONTRACT, 256)
     # Hashed once, the digests are recorded for the next checks.
@@ -470,8 +470,8 @@ def test_document_placed_before_digests_were_recorded_is_verified_by_hashing(
     other = place(app, make_appeal(company, complies=False), grid_clerk)
     Document.update(streebog256="", streebog512="").where(Document.id == other.id).execute()
     stored_path(app, other).write_bytes(CHANGED)
-    with pytest.raises(signing.SigningError, match="изменён после размещения"):
-        run_in_app(app, signing.sign_kep, Document.get_by_id(other.id), grid_clerk,
+    with pytest.raises(state.SigningError, match="изменён после размещения"):
+        run_in_app(app, kep.sign_kep, Document.get_by_id(other.id), grid_clerk,
                    sign_bytes(pki, pki.grid, CHANGED))
     assert Document.get_by_id(other.id).streebog256 == ""
 
@@ -577,13 +577,13 @@ def test_signed_act_notifies_the_supplier_and_starts_supply(app, pki, applicant,
     appeal = make_appeal(applicant, complies=True, supplier=gp, reg_number="302")
     act = place(app, appeal, grid_clerk, "Акт об осуществлении ТП", name="Акт ТП.pdf",
                 needs=False)
-    assert signing.supply_start(appeal) is None
+    assert state.supply_start(appeal) is None
     assert not mailbox.to(gp.inbox_email)
-    sig = run_in_app(app, signing.sign_kep, act, grid_clerk, sign_bytes(pki, pki.grid, CONTRACT))
-    assert signing.supply_start(appeal) == sig.signed_at
+    sig = run_in_app(app, kep.sign_kep, act, grid_clerk, sign_bytes(pki, pki.grid, CONTRACT))
+    assert state.supply_start(appeal) == sig.signed_at
     notice = mailbox.to(gp.inbox_email)[-1]
     assert "акт об осуществлении технологического присоединения" in notice["Subject"].lower()
-    from templating import msk_date
+    from domain.formatting import msk_date
     assert f"начиная с {msk_date(sig.signed_at)}" in mailbox.text(notice)
     assert "№ 302" in notice["Subject"]
 
@@ -609,8 +609,8 @@ def test_page_shows_the_manuals_three_party_example(app, client, pki, company, g
     page = client.get(f"/appeals/{appeal.id}").get_data(as_text=True)
     assert "Подписать!" not in page  # not offered before the organisations signed
     assert "Ожидается подпись Сетевой" in page and "Ожидается подпись ГП" in page
-    run_in_app(app, signing.sign_kep, tp, grid_clerk, sign_bytes(pki, pki.grid, CONTRACT))
-    run_in_app(app, signing.sign_kep, eso, supplier_clerk, sign_bytes(pki, pki.supplier, CONTRACT))
+    run_in_app(app, kep.sign_kep, tp, grid_clerk, sign_bytes(pki, pki.grid, CONTRACT))
+    run_in_app(app, kep.sign_kep, eso, supplier_clerk, sign_bytes(pki, pki.supplier, CONTRACT))
     page = client.get(f"/appeals/{appeal.id}").get_data(as_text=True)
     assert page.count("Подписать!") == 2
     assert "КриптоПро ЭЦП Browser plug-in" in page and "cades-sign.js" in page
@@ -620,8 +620,8 @@ def test_page_shows_the_manuals_three_party_example(app, client, pki, company, g
     text = re.sub(r"<[^>]+>", " ", page)
     text = " ".join(text.split())
     assert "Подписать!" not in page
-    today = signing.utcnow()
-    from templating import msk_date
+    today = utcnow()
+    from domain.formatting import msk_date
     day = msk_date(today)
     assert f"Подпись Сетевой КЭП добавлен: {day}" in text
     assert f"Подпись ГП КЭП добавлен: {day}" in text

@@ -6,8 +6,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-import notify
-import sms
+from domain.outbox import notify
+from domain.outbox import sms
 import tasks
 from models import Notification, db
 

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-import appeals
-import casework
-import notify
+from domain.appeals import filing
+from domain.appeals import casework
+from domain.outbox import notify
 from backoffice import appeals as views
 from models import Appeal, AppealSeen, Organization, utcnow
 from tests.query_count import count_queries
@@ -57,7 +57,7 @@ def applicant_writes(app, appeal: Appeal, text="<p>Дополняю сведен
     """The applicant adds a message to the thread, as the portal does."""
     appeal = Appeal.get_by_id(appeal.id)
     with app.test_request_context():
-        appeals.add_applicant_post(appeal, appeal.applicant, text)
+        filing.add_applicant_post(appeal, appeal.applicant, text)
         notify.flush()
 
 
@@ -185,12 +185,12 @@ def test_unread_filter_follows_the_list_order_after_staff_actions(app, people):
 def test_every_applicant_action_makes_it_unread(app, people):
     """Sending, posts and documents all move applicant_activity_at; the index follows."""
     grid = people["grid"]
-    draft = appeals.create_draft(people["person"], Appeal.MESSAGE, subject="Вопрос",
+    draft = filing.create_draft(people["person"], Appeal.MESSAGE, subject="Вопрос",
                                  organization=Organization.grid(),
                                  comment_html="<p>Текст</p>")
     assert unread_ids(grid) == set()
     with app.test_request_context():
-        appeals.send_appeal(Appeal.get_by_id(draft.id))
+        filing.send_appeal(Appeal.get_by_id(draft.id))
         notify.flush()
     assert unread_ids(grid) == {draft.id}
     grid.get(f"/backoffice/appeals/{draft.id}")

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from accounts import hash_password
+from domain.accounts.credentials import hash_password
 from models import Appeal, Post, User
 from tests.appeal_factory import make_appeal
 from tests.browser.conftest import login_via_page

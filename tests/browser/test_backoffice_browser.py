@@ -7,7 +7,7 @@ from email.header import decode_header, make_header
 import pytest
 from playwright.sync_api import expect
 
-from accounts import hash_password
+from domain.accounts.credentials import hash_password
 from models import Appeal, Document
 from tests.browser.conftest import login_via_page, staff_login, submit
 from tests.casework_helpers import (STAFF_PASSWORD, applicant_user, sent_appeal, staff,

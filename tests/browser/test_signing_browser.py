@@ -13,11 +13,11 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.datastructures import FileStorage
 
-import casework
-import notify
-import signing
-import sms
-from accounts import hash_password
+from domain.appeals import casework
+from domain.outbox import notify
+from domain.signing import kep
+from domain.outbox import sms
+from domain.accounts.credentials import hash_password
 from models import Signature, SmsCode, User
 from tests import gost_tools
 from tests.appeal_factory import make_appeal
@@ -69,7 +69,7 @@ def grid_signed_documents(app, applicant, clerk, sig, count=1):
         for number in range(count):
             upload = FileStorage(io.BytesIO(CONTRACT), filename=f"Договор ТП {number + 1}.docx")
             doc = casework.place_document(appeal, clerk, upload, "Договор ТП", True)
-            signing.sign_kep(doc, clerk, sig)
+            kep.sign_kep(doc, clerk, sig)
             docs.append(doc)
         notify.flush()
     return appeal, docs

@@ -9,9 +9,9 @@ from peewee import CharField, IntegerField, Model
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noqa: F401
 
 from models import ALL_MODELS, db, is_postgres, utcnow  # noqa: F401
-from search_index import create_search_index
-import signing_state
-import staff_unread
+from domain.appeals.search_index import create_search_index
+from domain.signing import awaiting
+from domain.appeals import unread_index
 
 
 class SchemaVersion(Model):
@@ -78,13 +78,13 @@ def add_staff_unread_index(migrator):
     from models import AppealUnread
     migrate(*_missing_appeal_indexes(migrator))
     db.create_tables([AppealUnread], safe=True)
-    staff_unread.install()
-    staff_unread.rebuild()
+    unread_index.install()
+    unread_index.rebuild()
 
 
 def add_document_awaiting(migrator):
     """Version 5: document.awaiting (whose signature it waits for), kept by triggers
-    (signing_state.py) and filled from the signatures there, with the index of the back
+    (awaiting.py) and filled from the signatures there, with the index of the back
     office's home page counts."""
     from models import Document
     if "awaiting" not in {c.name for c in db.get_columns("document")}:
@@ -94,8 +94,8 @@ def add_document_awaiting(migrator):
         columns = [getattr(Document, f).column_name for f in fields]
         if "document_" + "_".join(columns) not in existing:
             migrate(migrator.add_index("document", columns, unique))
-    signing_state.install()
-    signing_state.rebuild()
+    awaiting.install()
+    awaiting.rebuild()
 
 
 # Each step takes the migrator and upgrades an existing database by one version.
@@ -119,8 +119,8 @@ def upgrade() -> tuple[int, int]:
             if fresh:
                 db.create_tables(ALL_MODELS)
                 create_search_index()
-                staff_unread.install()
-                signing_state.install()
+                unread_index.install()
+                awaiting.install()
                 SchemaVersion.create(version=LATEST, note="created")
                 return 0, LATEST
             SchemaVersion.create(version=1, note="adopted")

@@ -1,5 +1,5 @@
 """Account confirmation after the identity check in the office («Подтвердить учетную запись»)."""
-import notify
+from domain.outbox import notify
 from models import User, audit, db, utcnow
 
 

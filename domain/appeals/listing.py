@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from peewee import SQL, NodeList, Tuple, Value
 
-import search_index
+from domain.appeals import search_index
 from models import Appeal, Organization, db, fold, is_postgres
 
 PAGE_SIZE = 20

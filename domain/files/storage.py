@@ -43,7 +43,7 @@ class _Hashers:
         self.sha256 = hashlib.sha256()
         self.extra = {}
         if extra_digests:
-            import cades  # GOST hashing only where asked (it loads OpenSSL's provider)
+            from domain.signing import cades  # GOST hashing only where asked (it loads OpenSSL's provider)
             self.extra = {name: cades.streebog_hasher(EXTRA_DIGESTS[name])
                           for name in extra_digests}
 

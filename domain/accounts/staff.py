@@ -1,7 +1,7 @@
 """Staff accounts: creation, activation and password resets done by an administrator."""
 import secrets
 
-from accounts import hash_password
+from domain.accounts.credentials import hash_password
 from models import Organization, User, audit, db
 
 ROLE_LABELS = {User.GRID_CLERK: "Специалист сетевой организации",

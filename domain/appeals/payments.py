@@ -5,7 +5,7 @@ grid company's posted terms, invoice and technical conditions are an offer: the 
 signs nothing, attaches the payment document, a grid clerk records the payment and the
 status «Договор заключен» follows.
 """
-from casework import CaseworkError, acting_organization, add_status
+from domain.appeals.casework import CaseworkError, acting_organization, add_status
 from models import Appeal, Document, Organization, StatusEvent, audit
 
 PAYMENT_TYPE = "Платежный документ"
@@ -35,16 +35,16 @@ def concluded_at(appeal: Appeal):
 
 def attach_payment(appeal: Appeal, applicant, file) -> Document:
     """The applicant attaches the document of payment («Платежный документ»); the
-    organisations' inboxes are told (appeals.add_applicant_documents)."""
-    import appeals
+    organisations' inboxes are told (filing.add_applicant_documents)."""
+    from domain.appeals import filing
     if not file or not getattr(file, "filename", ""):
-        raise appeals.AppealError("Выберите файл платежного документа", "payment")
+        raise filing.AppealError("Выберите файл платежного документа", "payment")
     if appeal.applicant_id != applicant.id:
-        raise appeals.AppealError("Обращение не найдено")
+        raise filing.AppealError("Обращение не найдено")
     if appeal.state != Appeal.ACTIVE or not offer_path(appeal):
-        raise appeals.AppealError("Платежный документ к этому обращению не прикладывается",
+        raise filing.AppealError("Платежный документ к этому обращению не прикладывается",
                                   "payment")
-    documents = appeals.add_applicant_documents(appeal, applicant, files=[(file, PAYMENT_TYPE)])
+    documents = filing.add_applicant_documents(appeal, applicant, files=[(file, PAYMENT_TYPE)])
     return documents[0]
 
 

@@ -12,11 +12,11 @@ numbers and the archive belong to the appeal's receiving organisation.
 from flask import current_app, has_request_context, request
 from peewee import EXCLUDED, SQL, fn
 
-import notify
-import storage
+from domain.outbox import notify
+from domain.files import storage
 from models import (Appeal, AppealSeen, AppealUnread, Document, DocumentType, Organization,
                     Post, Setting, StatusEvent, User, audit, db, is_postgres, utcnow)
-from sanitize import clean_rich_text, html_to_text, is_blank
+from domain.text import clean_rich_text, html_to_text, is_blank
 
 VIEW, NUMBER, STATUS, POST, DOCUMENT, ARCHIVE = (
     "view", "number", "status", "post", "document", "archive")

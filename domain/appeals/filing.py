@@ -11,11 +11,11 @@ import unicodedata
 
 from flask import current_app, has_request_context, url_for
 
-import notify
-import storage
+from domain.outbox import notify
+from domain.files import storage
 from models import (Appeal, Document, DocumentType, Organization, Post, Setting, StatusEvent,
                     User, db, utcnow)
-from sanitize import clean_html, html_to_text, is_blank
+from domain.text import clean_html, html_to_text, is_blank
 
 SENT_TP = "Заявка создана и отправлена в сетевую"
 SENT_MESSAGE = "Сообщение создано и отправлено"

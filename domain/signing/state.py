@@ -1,0 +1,95 @@
+"""The state of a document's signatures: who signed, whether the applicant may sign now,
+and the labels the pages and reports show. Refusals of every signing path are SigningError.
+"""
+import datetime as dt
+import json
+
+from models import Appeal, Document, Signature, User
+
+ACT_TYPE = "Акт об осуществлении ТП"
+
+SIDE_LABELS = {"grid": "Подпись Сетевой", "supplier": "Подпись ГП",
+               "applicant": "Подпись Заявителя"}
+
+KIND_LABELS = {Signature.PEP: "простая электронная подпись (код из СМС)",
+               Signature.KEP: "квалифицированная электронная подпись (CAdES)"}
+
+MSG_NOT_OFFERED = "Документ не ожидает вашей подписи"
+
+MSG_ALREADY = "Документ уже подписан"
+
+MSG_FILE_CHANGED = "Файл документа изменён после размещения: подписание невозможно"
+
+
+class SigningError(ValueError):
+    """A refused signature or code; the text is shown to the user as is."""
+
+
+def signatures_by_document(document_ids) -> dict:
+    """{document id: [Signature, …]} for the given documents, read with one query."""
+    ids = list(document_ids)
+    result = {i: [] for i in ids}
+    if ids:
+        for sig in (Signature.select().where(Signature.document.in_(ids))
+                    .order_by(Signature.signed_at, Signature.id)):
+            result[sig.document_id].append(sig)
+    return result
+
+
+def document_signatures(document: Document, signatures=None) -> list:
+    if signatures is None:
+        return list(Signature.select().where(Signature.document == document.id)
+                    .order_by(Signature.signed_at, Signature.id))
+    return signatures
+
+
+def organization_signature(document: Document, signatures=None) -> Signature | None:
+    """The signature of the organisation that placed the document, if it is there."""
+    return next((s for s in document_signatures(document, signatures) if s.side == document.party), None)
+
+
+def applicant_signature(document: Document, signatures=None) -> Signature | None:
+    """The applicant's signature on an organisation's document, if any."""
+    return next((s for s in document_signatures(document, signatures) if s.side == "applicant"), None)
+
+
+def offered_to_applicant(document: Document, appeal: Appeal | None = None,
+                         signatures=None) -> bool:
+    """True when the applicant can sign now: needed, the organisation signed, not yet done."""
+    appeal = appeal or Appeal.get_by_id(document.appeal_id)
+    if (not document.needs_applicant_signature or document.party == "applicant"
+            or appeal.state != Appeal.ACTIVE):
+        return False
+    sigs = document_signatures(document, signatures)
+    return bool(organization_signature(document, sigs)) and not applicant_signature(document, sigs)
+
+
+def applicant_method(user: User) -> str:
+    """How the applicant signs: ПЭП for a person, КЭП for an ИП or a company."""
+    return Signature.PEP if user.legal_form == User.PERSON else Signature.KEP
+
+
+def side_label(signature: Signature) -> str:
+    """«Подпись Сетевой» / «Подпись ГП» / «Подпись Заявителя»."""
+    return SIDE_LABELS.get(signature.side, "Подпись")
+
+
+def evidence_of(signature: Signature) -> dict:
+    """The signature's stored evidence as a dict."""
+    try:
+        return json.loads(signature.evidence or "{}")
+    except ValueError:
+        return {}
+
+
+def supply_start(appeal: Appeal) -> dt.datetime | None:
+    """When the supplier's duties under the supply contract start: the day the act of
+    connection signed by the grid company was posted (п.110–112 Правил)."""
+    if not appeal.supplier_id:
+        return None
+    row = (Signature.select(Signature.signed_at).join(Document)
+           .where((Document.appeal == appeal.id) & (Document.doc_type == ACT_TYPE)
+                  & (Document.party == "grid") & (Signature.side == "grid")
+                  & (Signature.kind == Signature.KEP))
+           .order_by(Signature.signed_at).first())
+    return row.signed_at if row else None
