@@ -36,6 +36,11 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def storage_dir() -> str:
+    """Where uploaded and generated files live (outside the web root)."""
+    return os.environ.get("STORAGE_DIR") or str(instance_dir() / "files")
+
+
 def database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'portal.sqlite3'}"
 
@@ -54,7 +59,7 @@ class Config:
         self.SMTP_URL = os.environ.get("SMTP_URL") or None
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "info@so-online.ru")
         self.SMS_URL = os.environ.get("SMS_URL") or None
-        self.STORAGE_DIR = os.environ.get("STORAGE_DIR") or str(instance_dir() / "files")
+        self.STORAGE_DIR = storage_dir()
         self.OUTBOX_DIR = str(instance_dir() / "outbox")
         self.SMS_OUTBOX = str(instance_dir() / "sms-outbox.jsonl")
         self.TRUSTED_ROOTS_DIR = os.environ.get("TRUSTED_ROOTS_DIR") or None

@@ -7,8 +7,17 @@ import datetime as dt
 import secrets
 
 from peewee import (
-    BigIntegerField, BooleanField, CharField, DatabaseProxy, DateTimeField,
-    ForeignKeyField, IntegerField, Model, PostgresqlDatabase, TextField, fn,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    PostgresqlDatabase,
+    TextField,
+    fn,
 )
 from playhouse.db_url import connect
 
@@ -354,20 +363,6 @@ class Appeal(BaseModel):
                  (("соответствует" if self.complies else "не соответствует") + f" {point} Правил")
                  if self.complies is not None else ""]
         return " ".join(p for p in parts if p)
-
-    def refresh_search(self, extra_texts=()):
-        """Rebuild the casefolded search column from the appeal's main data.
-
-        extra_texts: texts of thread posts not yet saved; the caller passes the
-        plain text of every post (see sanitize.html_to_text)."""
-        from domain.text import html_to_text
-        posts = [html_to_text(p.body_html) for p in
-                 Post.select(Post.body_html).where(Post.appeal == self)] if self.id else []
-        supplier = self.supplier.name if self.supplier_id else ""
-        self.search_text = fold(" ".join(filter(None, [
-            self.reg_number or "", self.subject, html_to_text(self.comment_html),
-            self.last_status, supplier, self.organization.name if self.organization_id else "",
-            *posts, *extra_texts])))
 
     @property
     def unread_for_applicant(self):

@@ -1,7 +1,5 @@
 """Application factory, command-line commands and the all-in-one server of `make run`."""
 import logging
-import os
-import secrets
 import signal
 
 import click
@@ -9,12 +7,17 @@ from flask import Flask, g, render_template
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.serving import make_server
 
 import config
-from domain.outbox import notify
 import tasks
+from backoffice import init_admin
 from domain import formatting
+from domain.accounts.staff import create_staff
+from domain.outbox import notify
+from domain.setup.install import demo_data, init_db
 from models import Organization, User, connect_database, db, is_postgres
+from portal import bp as portal_bp
 
 csrf = CSRFProtect()
 
@@ -37,9 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_login(app)
     _init_request_hooks(app)
 
-    from portal import bp as portal_bp
     app.register_blueprint(portal_bp)
-    from backoffice import init_admin
     init_admin(app)
     _init_cli(app)
     return app
@@ -108,7 +109,10 @@ def _init_cli(app):
     @click.option("--first-name", default="")
     def create_staff_command(email, password, role, supplier, last_name, first_name):
         """Create a staff account (or reset its password and role)."""
-        user = create_staff(email, password, role, supplier, last_name, first_name)
+        try:
+            user = create_staff(email, password, role, supplier, last_name, first_name)
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(f"{user.email}: {user.role} ({user.organization.name})")
 
     @app.cli.command("demo-data")
@@ -118,60 +122,12 @@ def _init_cli(app):
             click.echo(line)
 
 
-def init_db() -> str:
-    """Create or upgrade the schema, then seed reference data."""
-    from domain.setup.migrations import upgrade
-    from domain.setup.seed import seed_reference_data
-    with db.connection_context():
-        before, after = upgrade()
-        seed_reference_data()
-    return f"Схема базы данных: версия {before} → {after}"
-
-
-def create_staff(email, password, role, supplier=None, last_name="Сотрудник", first_name=""):
-    """A staff account bound to the grid company or to the named supplier."""
-    from domain.accounts.credentials import hash_password
-    with db.connection_context(), db.atomic():
-        if role == "supplier":
-            org = Organization.get_or_none((Organization.kind == Organization.SUPPLIER)
-                                           & (Organization.name == supplier))
-            if not org:
-                raise click.ClickException(f"Гарантирующий поставщик «{supplier}» не найден")
-        else:
-            org = Organization.grid()
-        user = User.by_email(email) or User(email=email.strip().lower())
-        user.role, user.organization = role, org
-        user.last_name, user.first_name = last_name, first_name
-        user.password_hash = hash_password(password)
-        user.confirmed = True
-        user.save()
-        return user
-
-
-def demo_data() -> list[str]:
-    """Demo suppliers and staff; returns printable credential lines."""
-    from domain.setup.seed import DEMO_SUPPLIERS, seed_demo_suppliers
-    init_db()
-    with db.connection_context():
-        seed_demo_suppliers()
-    accounts = [("admin@kalinovsk-es.ru", "admin", None, "Администратор"),
-                ("clerk@kalinovsk-es.ru", "grid", None, "Специалист"),
-                ("gp@kalinovsk-energo.ru", "supplier", DEMO_SUPPLIERS[0][0], "Специалист ГП")]
-    lines = []
-    for email, role, supplier, name in accounts:
-        password = secrets.token_urlsafe(9)
-        create_staff(email, password, role, supplier, name)
-        lines.append(f"{role:8} {email}  пароль: {password}")
-    return lines
-
-
 def _stop_serving(signum, frame):
     raise SystemExit(0)
 
 
 def serve():
     """`make run`: the web server with the huey consumer in the same process (threads)."""
-    from werkzeug.serving import make_server
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_app()
     consumer = tasks.huey.create_consumer(workers=2, worker_type="thread", periodic=True)

@@ -9,6 +9,8 @@ import logging
 from huey import RedisHuey, SqliteHuey, crontab
 
 import config
+from domain.files import storage, uploads
+from domain.outbox import delivery, notify
 from models import Notification, connect_database, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -31,15 +33,19 @@ _settings = {}
 
 
 def configure(settings: dict):
-    """Called by the app factory: what delivery needs (SMTP URL, outbox, sender)."""
+    """Called by the app factory: what delivery needs (SMTP URL, outbox, sender) and where
+    the housekeeping finds the stored files."""
     _settings.update(settings)
+    if settings.get("storage_dir"):
+        storage.configure(settings["storage_dir"])
 
 
 def settings_from_environment() -> dict:
     """Delivery settings from the same environment variables the web app reads."""
     cfg = config.Config()
     return {"smtp_url": cfg.SMTP_URL, "mail_from": cfg.MAIL_FROM, "outbox_dir": cfg.OUTBOX_DIR,
-            "sms_url": cfg.SMS_URL, "sms_outbox": cfg.SMS_OUTBOX, "sender_name": ""}
+            "sms_url": cfg.SMS_URL, "sms_outbox": cfg.SMS_OUTBOX, "sender_name": "",
+            "storage_dir": cfg.STORAGE_DIR}
 
 
 @huey.on_startup()
@@ -50,7 +56,6 @@ def _open_db():
     went to a relative ./outbox folder instead of SMTP_URL.)"""
     if db.obj is None:
         connect_database(config.database_url())
-        from domain.outbox.mailer import send  # noqa: F401 - import check before work starts
     if not _settings:
         configure(settings_from_environment())
 
@@ -68,13 +73,12 @@ def _claim(notification_id: int) -> bool:
 @huey.task()
 def deliver_notification(notification_id: int):
     """Send one outbox row exactly once; on failure schedule a later attempt."""
-    from domain.outbox.delivery import deliver  # delivery knows mail and SMS transports
     with db.connection_context():
         if not _claim(notification_id):
             return "skipped"
         row = Notification.get_by_id(notification_id)
         try:
-            deliver(row, _settings)
+            delivery.deliver(row, _settings)
         except Exception as exc:  # noqa: BLE001 - any transport failure is retried
             attempt = row.attempts + 1
             delay = RETRY_DELAYS[min(attempt - 1, len(RETRY_DELAYS) - 1)]
@@ -130,11 +134,8 @@ def enqueue(notification_id: int) -> bool:
 @huey.periodic_task(crontab(minute="17"))
 def sweep_abandoned_uploads():
     """Hourly: delete uploaded files whose form was never saved (older than a day)."""
-    from flask import Flask
+    with db.connection_context():
+        return uploads.sweep_pending()
 
-    from portal.uploads import sweep_pending
-    # The sweep reads STORAGE_DIR through flask.current_app; a bare app carries just that.
-    holder = Flask("sweep")
-    holder.config["STORAGE_DIR"] = _settings.get("storage_dir") or config.Config().STORAGE_DIR
-    with holder.app_context(), db.connection_context():
-        return sweep_pending()
+
+notify.set_dispatcher(enqueue)

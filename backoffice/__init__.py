@@ -6,18 +6,18 @@ views are open until is_accessible says otherwise); row scoping guards get_one t
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from backoffice.access import StaffIndexView
-from backoffice.appeals import add_views as add_appeal_views
+from backoffice import signing as staff_signing
 from backoffice.admin_views import AuditLogView, OutboxView, SettingsView, StaffView
+from backoffice.appeals import add_views as add_appeal_views
 from backoffice.applicants import ApplicantView
-from backoffice.catalogs import DocumentTypeView, StatusView, SupplierView
 from backoffice.auth import bp as auth_bp
+from backoffice.catalogs import DocumentTypeView, StatusView, SupplierView
+from backoffice.home import StaffIndexView
 
 
 def init_admin(app):
     """Build the Admin and its views inside the factory (module-level instances collide)."""
     app.register_blueprint(auth_bp)
-    from backoffice import signing as staff_signing
     staff_signing.init_app(app)  # КЭП of staff, payments (backoffice/signing.py)
     admin = Admin(app, name="Бэк-офис", url="/backoffice", endpoint="admin",
                   index_view=StaffIndexView(name="Главная", url="/backoffice"),

@@ -1,6 +1,5 @@
 """Access rules shared by every back-office view."""
 from flask import abort, redirect, request, url_for
-from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from models import User
@@ -54,13 +53,3 @@ class AdminEditsMixin(GridStaffMixin):
     @property
     def can_edit(self):
         return is_admin()
-
-
-class StaffIndexView(StaffMixin, AdminIndexView):
-    """«Главная»: what needs doing, counted for the clerk's organisation (backoffice.home)."""
-
-    @expose("/")
-    def index(self):
-        """The counts, each linked to the list (or the appeals) it counts."""
-        from backoffice import home  # imports the lists, which import this module
-        return self.render("backoffice/index.html", tiles=home.tiles(current_user))

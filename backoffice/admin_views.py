@@ -10,7 +10,11 @@ from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.filters import (
-    BasePeeweeFilter, BooleanEqualFilter, DateBetweenFilter, FilterEqual, FilterLike,
+    BasePeeweeFilter,
+    BooleanEqualFilter,
+    DateBetweenFilter,
+    FilterEqual,
+    FilterLike,
 )
 from flask_admin.form import BaseForm
 from flask_admin.model.template import EndpointLinkRowAction
@@ -18,21 +22,43 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from peewee import JOIN
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
-from domain.accounts import staff
 import tasks
-from domain.accounts.credentials import password_problem
 from backoffice.access import AdminOnlyMixin
 from backoffice.catalogs import legal_inn, mailbox
 from backoffice.folded_search import FoldedSearchMixin, folded
-from models import (
-    AuditLog, LegalDocument, Notification, Organization, Setting, User, audit, db, fold, utcnow,
-)
-from portal.web import client_ip
-from domain.text import clean_html, is_blank
+from domain.accounts import staff
+from domain.accounts.credentials import password_problem
+from domain.client_info import client_ip
 from domain.formatting import msk
+from domain.text import clean_html, is_blank
+from models import (
+    AuditLog,
+    LegalDocument,
+    Notification,
+    Organization,
+    Setting,
+    User,
+    audit,
+    db,
+    fold,
+    utcnow,
+)
 
 REQUIRED = "Заполните поле"
 

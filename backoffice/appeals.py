@@ -21,14 +21,28 @@ from flask_login import current_user
 from markupsafe import Markup
 from peewee import JOIN, fn
 
-from domain.appeals import casework
-from domain.files import storage
-from domain.appeals.listing import decode_cursor, keyset_page, text_search, words_of
 from backoffice.access import StaffMixin
-from backoffice.scoping import appeal_or_404, document_or_404, visible_condition
-from models import (Appeal, AppealUnread, Document, Organization, Post, Signature,
-                    StatusCatalog, StatusEvent, User, db, is_postgres, utcnow)
+from backoffice.scoping import appeal_or_404, document_or_404
+from domain.appeals import access, casework, read_marks
+from domain.appeals.access import visible_condition
+from domain.appeals.listing import decode_cursor, keyset_page, text_search, words_of
+from domain.errors import Refusal
+from domain.files import storage
 from domain.text import clean_html
+from models import (
+    Appeal,
+    AppealUnread,
+    Document,
+    Organization,
+    Post,
+    Signature,
+    StatusCatalog,
+    StatusEvent,
+    User,
+    db,
+    is_postgres,
+    utcnow,
+)
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 PAGE_SIZE = 25
@@ -153,7 +167,7 @@ def _with_unread(query, user: User, f: Filters):
     the select list: PostgreSQL would read every row of the organisation into a hash to
     answer EXISTS for 26 rows."""
     condition = ((Unread.appeal == Appeal.id)
-                 & (Unread.organization == casework.staff_organization_id(user)))
+                 & (Unread.organization == access.staff_organization_id(user)))
     return query.join_from(Appeal, Unread, JOIN.INNER if f.unread else JOIN.LEFT_OUTER,
                            on=condition, attr="unread_row")
 
@@ -383,8 +397,8 @@ class AppealView(AppealListView):
             signatures=signatures, posts=posts, events=events, statuses=statuses,
             doc_types=[t.name for t in casework.organization_document_types()],
             comment_html=clean_html(appeal.comment_html), errors=errors or {},
-            values=values or {}, can=lambda action: casework.may(current_user, appeal, action),
-            unread=casework.unread_for_staff(appeal, current_user))
+            values=values or {}, can=lambda action: access.may(current_user, appeal, action),
+            unread=read_marks.unread_for_staff(appeal, current_user))
         return html, status
 
     @expose("/<int:appeal_id>")
@@ -393,7 +407,7 @@ class AppealView(AppealListView):
         opened = utcnow()  # what the page shows was written before this moment
         appeal = appeal_or_404(appeal_id)
         result = self._page(appeal)
-        casework.mark_seen_by_staff(appeal, current_user, opened)
+        read_marks.mark_seen_by_staff(appeal, current_user, opened)
         return result
 
     def _act(self, appeal_id, action, run, success, values=None):
@@ -401,7 +415,7 @@ class AppealView(AppealListView):
         appeal = appeal_or_404(appeal_id, action=action)
         try:
             result = run(appeal)
-        except casework.CaseworkError as exc:
+        except Refusal as exc:
             return self._page(appeal, errors={exc.field or action: str(exc)},
                               values=values or {}, status=400)
         flash(success(result) if callable(success) else success, "success")
@@ -411,7 +425,7 @@ class AppealView(AppealListView):
     def number(self, appeal_id):
         """«Присвоить регистрационный номер»: blank means the next number."""
         typed = request.form.get("number", "")
-        return self._act(appeal_id, casework.NUMBER,
+        return self._act(appeal_id, access.NUMBER,
                          lambda a: casework.assign_number(a, current_user, typed),
                          lambda number: f"Присвоен регистрационный номер: {number}",
                          {"number": typed})
@@ -420,7 +434,7 @@ class AppealView(AppealListView):
     def status(self, appeal_id):
         """«Добавить статус»: the free text wins over the catalogue choice."""
         text = (request.form.get("custom_status") or "").strip() or request.form.get("status", "")
-        return self._act(appeal_id, casework.STATUS,
+        return self._act(appeal_id, access.STATUS,
                          lambda a: casework.add_status(a, current_user, text),
                          f"Добавлен статус: {' '.join(text.split())}",
                          {"status": request.form.get("status", ""),
@@ -431,7 +445,7 @@ class AppealView(AppealListView):
         """The reply box: rich text (sanitised) and attachments."""
         body = request.form.get("body", "")
         files = request.files.getlist("files")
-        return self._act(appeal_id, casework.POST,
+        return self._act(appeal_id, access.POST,
                          lambda a: casework.add_staff_post(a, current_user, body, files),
                          "Ответ отправлен заявителю", {"body": body})
 
@@ -441,21 +455,21 @@ class AppealView(AppealListView):
         file = request.files.get("file")
         doc_type = request.form.get("doc_type", "")
         sign = bool(request.form.get("needs_signature"))
-        return self._act(appeal_id, casework.DOCUMENT,
+        return self._act(appeal_id, access.DOCUMENT,
                          lambda a: casework.place_document(a, current_user, file, doc_type, sign),
                          "Документ размещен", {"doc_type": doc_type, "needs_signature": sign})
 
     @expose("/<int:appeal_id>/archive", methods=("POST",))
     def to_archive(self, appeal_id):
         """«В архив»."""
-        return self._act(appeal_id, casework.ARCHIVE,
+        return self._act(appeal_id, access.ARCHIVE,
                          lambda a: casework.archive(a, current_user),
                          "Обращение перемещено в архив")
 
     @expose("/<int:appeal_id>/unarchive", methods=("POST",))
     def from_archive(self, appeal_id):
         """«Из архива»."""
-        return self._act(appeal_id, casework.ARCHIVE,
+        return self._act(appeal_id, access.ARCHIVE,
                          lambda a: casework.unarchive(a, current_user),
                          "Обращение возвращено из архива")
 

@@ -13,13 +13,13 @@ from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from domain.accounts import confirmation
 from backoffice.access import GridStaffMixin
 from backoffice.folded_search import FoldedSearchMixin
+from domain.accounts import confirmation
+from domain.client_info import client_ip
+from domain.formatting import msk
 from domain.identifiers import IdentifierError, format_phone, normalize_mobile_phone
 from models import Consent, LegalDocument, User, fold
-from portal.web import client_ip
-from domain.formatting import msk
 
 _NUMBERISH = re.compile(r"^[\d\s\-+()]+$")
 

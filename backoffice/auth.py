@@ -2,9 +2,9 @@
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import logout_user
 
-from portal.auth import attempt_login
-from portal.forms import LoginForm
-from portal.web import safe_next
+from domain.accounts.forms import LoginForm
+from domain.accounts.sessions import attempt_login
+from domain.links import safe_next
 
 bp = Blueprint("backoffice_auth", __name__, url_prefix="/backoffice")
 

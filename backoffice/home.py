@@ -19,10 +19,13 @@ its appeal. Everything is scoped by backoffice.scoping.visible_condition.
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
+from flask_admin import AdminIndexView, expose
+from flask_login import current_user
 
-from domain.appeals import casework
+from backoffice.access import StaffMixin
 from backoffice.appeals import Filters, count_query, estimated_total, sort_keys
-from backoffice.scoping import visible_condition
+from domain.appeals import access
+from domain.appeals.access import visible_condition
 from models import Appeal, Document, User, is_postgres
 
 DOCUMENTS_SHOWN = 10  # the newest documents listed under each signing count
@@ -121,7 +124,7 @@ def tiles(user: User) -> list[Tile]:
     total, capped = _appeal_count(user, unread)
     result.append(Tile("Непрочитанные", total, capped, url_for("appeals.index", unread="1"),
                        "новые данные от заявителя"))
-    org_id = casework.staff_organization_id(user)
+    org_id = access.staff_organization_id(user)
     if org_id:
         result.append(_document_tile(
             user, org_id, "organization", "Документы ждут подписи организации",
@@ -137,3 +140,12 @@ def tiles(user: User) -> list[Tile]:
                            applicants_url(confirmed=False),
                            "личность заявителя проверяется в офисе"))
     return result
+
+
+class StaffIndexView(StaffMixin, AdminIndexView):
+    """«Главная»: what needs doing, counted for the clerk's organisation (tiles below)."""
+
+    @expose("/")
+    def index(self):
+        """The counts, each linked to the list (or the appeals) it counts."""
+        return self.render("backoffice/index.html", tiles=tiles(current_user))

@@ -6,8 +6,8 @@ row and its journal entry are written together or not at all.
 """
 from flask_login import current_user
 
+from domain.client_info import client_ip
 from models import audit, db
-from portal.web import client_ip
 
 
 class AtomicSaveMixin:

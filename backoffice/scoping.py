@@ -1,38 +1,15 @@
-"""Who sees which appeals in the back office.
+"""The back office's look-ups by id: an appeal or document the clerk may not see is a 404.
 
-A grid clerk or administrator sees every appeal that was sent (drafts never); a supplier
-clerk sees only the ТП applications naming its supplier and the messages addressed to it.
-Every list, count, search, page, download and action goes through these functions, by id
-as well as by list; casework.visible_to is the same rule for one loaded appeal.
+The rule itself is domain.appeals.access (visible_to and its SQL twin visible_condition).
 """
 from flask import abort
 from flask_login import current_user
 
-from domain.appeals import casework
+from domain.appeals import access
 from models import Appeal, Document, User
 
 
-def visible_condition(user: User):
-    """SQL condition on Appeal for the appeals `user` may see; None-safe for non-staff."""
-    base = Appeal.state != Appeal.DRAFT
-    if user is None or not getattr(user, "is_active", False):
-        return base & False
-    if user.role in (User.GRID_CLERK, User.ADMIN):
-        return base
-    if user.role == User.SUPPLIER_CLERK and user.organization_id:
-        org = user.organization_id
-        return base & (((Appeal.kind == Appeal.TP) & (Appeal.supplier == org))
-                       | ((Appeal.kind == Appeal.MESSAGE) & (Appeal.organization == org)))
-    return base & False
-
-
-def visible_appeals(user: User | None = None, *columns):
-    """A SELECT of the appeals the user may see (current_user by default)."""
-    user = user or current_user
-    return Appeal.select(*columns).where(visible_condition(user))
-
-
-def appeal_or_404(appeal_id, user: User | None = None, action: str = casework.VIEW) -> Appeal:
+def appeal_or_404(appeal_id, user: User | None = None, action: str = access.VIEW) -> Appeal:
     """The appeal by id if the user may perform `action` on it; 404 otherwise.
 
     Unseen appeals answer 404 (not 403) so that ids do not reveal what exists; a visible
@@ -42,10 +19,10 @@ def appeal_or_404(appeal_id, user: User | None = None, action: str = casework.VI
         appeal_id = int(appeal_id)
     except (TypeError, ValueError):
         abort(404)
-    appeal = visible_appeals(user).where(Appeal.id == appeal_id).first()
-    if appeal is None or not casework.visible_to(user, appeal):
+    appeal = access.visible_appeals(user).where(Appeal.id == appeal_id).first()
+    if appeal is None or not access.visible_to(user, appeal):
         abort(404)
-    if not casework.may(user, appeal, action):
+    if not access.may(user, appeal, action):
         abort(403)
     return appeal
 

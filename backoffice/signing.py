@@ -11,11 +11,11 @@ from types import SimpleNamespace
 from flask import Blueprint, flash, jsonify, redirect, request, send_file, url_for
 from flask_login import current_user
 
-from domain.appeals import casework
-from domain.appeals import payments
-from domain.signing import export, kep, state
 from backoffice.access import is_staff, refuse
 from backoffice.scoping import appeal_or_404, document_or_404
+from domain.appeals import access, payments
+from domain.errors import Refusal
+from domain.signing import export, kep, state
 from models import Appeal, Document
 
 bp = Blueprint("backoffice_signing", __name__, url_prefix="/backoffice/signing")
@@ -45,7 +45,7 @@ def _posted_signature() -> bytes:
 @bp.route("/<int:appeal_id>/documents/<int:document_id>/sign", methods=["POST"])
 def sign(appeal_id, document_id):
     """The clerk's КЭП on a document of their organisation, verified before it is kept."""
-    appeal = appeal_or_404(appeal_id, action=casework.DOCUMENT)
+    appeal = appeal_or_404(appeal_id, action=access.DOCUMENT)
     document = document_or_404(appeal, document_id)
     ok, status = True, 200
     try:
@@ -78,13 +78,13 @@ def signed_zip(appeal_id, document_id):
 @bp.route("/<int:appeal_id>/payment", methods=["POST"])
 def record_payment(appeal_id):
     """«Отметить оплату»: the invoice is paid, the contract is concluded (п.14 / п.12(1))."""
-    appeal = appeal_or_404(appeal_id, action=casework.STATUS)
+    appeal = appeal_or_404(appeal_id, action=access.STATUS)
     try:
         payments.record_payment(appeal, current_user._get_current_object(),
                                 request.form.get("note", ""))
     except PermissionError:
         flash("Оплату отмечает сетевая организация", "error")
-    except casework.CaseworkError as exc:
+    except Refusal as exc:
         flash(str(exc), "error")
     else:
         flash("Оплата отмечена: договор заключен", "success")
@@ -94,7 +94,7 @@ def record_payment(appeal_id):
 def staff_doc_signing(document: Document, appeal: Appeal, signatures: dict) -> SimpleNamespace:
     """What the back-office document row offers the current clerk."""
     sigs = signatures.get(document.id, [])
-    org = casework.acting_organization(current_user)
+    org = access.acting_organization(current_user)
     own = bool(org and document.party != "applicant" and document.organization_id == org.id)
     can_sign = (own and appeal.state == Appeal.ACTIVE
                 and not state.organization_signature(document, sigs))
@@ -108,7 +108,7 @@ def staff_doc_signing(document: Document, appeal: Appeal, signatures: dict) -> S
 
 def staff_appeal_signing(appeal: Appeal) -> SimpleNamespace:
     """The payment and supply facts of the appeal for the back-office page."""
-    org = casework.acting_organization(current_user)
+    org = access.acting_organization(current_user)
     offer = payments.offer_path(appeal)
     concluded = payments.concluded_at(appeal) if offer else None
     return SimpleNamespace(

@@ -2,8 +2,8 @@
 bare route of the same app and gunicorn configuration."""
 import random
 
-from domain import identifiers as ids
 from bench.common import measure
+from domain import identifiers as ids
 
 
 def new_applicant() -> dict:

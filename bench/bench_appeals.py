@@ -110,8 +110,8 @@ def rebuild_unread():
 
 def optimize_search_index():
     """Merge the FTS5 segments the row-by-row triggers left behind during the bulk seed."""
-    from models import db, is_postgres
     from domain.appeals.search_index import FTS_TABLE, has_search_index
+    from models import db, is_postgres
     if not is_postgres() and has_search_index():
         db.execute_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
 
@@ -119,9 +119,20 @@ def optimize_search_index():
 def seed(appeals: int, applicants: int, report) -> dict:
     """Fill the (connected) database; returns {who: (e-mail, appeal id)} to measure."""
     from domain.accounts.credentials import hash_password
-    from models import (Appeal, AppealSeen, Document, Organization, Post, StatusEvent, User, db,
-                        fold, is_postgres, utcnow)
     from domain.setup.seed import seed_demo_suppliers
+    from models import (
+        Appeal,
+        AppealSeen,
+        Document,
+        Organization,
+        Post,
+        StatusEvent,
+        User,
+        db,
+        fold,
+        is_postgres,
+        utcnow,
+    )
     rnd = random.Random(42)
     tag = secrets.token_hex(3)  # unique e-mails even in a database benchmarked before
     started = time.perf_counter()

@@ -35,8 +35,9 @@ for _path in (str(ROOT), str(ROOT / "tests")):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from domain.signing import cades  # noqa: E402
 import gost_tools  # noqa: E402
+
+from domain.signing import cades  # noqa: E402
 
 TARGETS_MS = {256: 150.0, 512: 400.0}
 

@@ -51,9 +51,9 @@ def deliver_batch(app, count: int = COUNT, workers: int = WORKERS, timeout: floa
     Returns (seconds, per-row latencies in ms from commit to sent, duplicates, missing)."""
     from aiosmtpd.controller import Controller
 
-    from domain.outbox import notify
     import tasks
     from bench.common import free_port
+    from domain.outbox import notify
     from models import Notification, User, db
 
     sink = Sink()

@@ -3,7 +3,12 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from portal import account, auth  # noqa: E402,F401  (views register on bp)
-from portal import appeal_list, appeal_view  # noqa: E402,F401
-from portal import signing  # noqa: E402,F401
-from portal import appeal_forms, uploads  # noqa: E402,F401
+from portal import (  # noqa: E402,F401  (views register on bp)  # noqa: E402,F401  # noqa: E402,F401
+    account,
+    appeal_forms,
+    appeal_list,
+    appeal_view,
+    auth,
+    signing,  # noqa: E402,F401
+    uploads,
+)

@@ -3,10 +3,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from domain.accounts.credentials import check_password, set_password
+from domain.accounts.forms import PasswordForm, ProfileForm
+from domain.client_info import client_ip
 from models import Setting, User, audit, db
 from portal import bp
-from portal.forms import PasswordForm, ProfileForm
-from portal.web import applicant_required, client_ip
+from portal.web import applicant_required
 
 
 @bp.route("/")

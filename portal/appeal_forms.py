@@ -5,18 +5,30 @@ sends at once. Files come either as tokens of JavaScript uploads (portal/uploads
 with the form itself; on any refusal the form is shown again with every value and every
 uploaded file kept. Documents of the applicant's appeals download from /documents/<id>.
 """
-from flask import (abort, current_app, flash, jsonify, redirect, render_template, request,
-                   send_file, url_for)
+import io
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
-from domain.appeals import application_form
-from domain.appeals import filing
+from domain.appeals import application_form, filing, rules
+from domain.errors import Refusal as AppealError
 from domain.files import storage
-from domain.appeals.filing import AppealError
+from domain.files.uploads import max_upload_mb
+from domain.links import safe_next
+from domain.text import clean_rich_text, is_blank
 from models import Appeal, Document, Organization, Setting, db
 from portal import bp, uploads
-from portal.web import applicant_required, safe_next
-from domain.text import clean_rich_text, is_blank
+from portal.web import applicant_required, own_appeal_or_404, own_document_or_404
 
 SENT_TP_NOTICE = ("Заявка на технологическое присоединение успешно создана и отправлена в "
                   "сетевую организацию")
@@ -61,12 +73,6 @@ def _appeal_url(appeal: Appeal) -> str:
     return _list_url()
 
 
-def _own_or_404(appeal_id: int) -> Appeal:
-    appeal = filing.own_appeal(current_user, appeal_id)
-    if appeal is None:
-        abort(404)
-    appeal.applicant = current_user._get_current_object()
-    return appeal
 
 
 def document_applies(when: str, kind: str, power: str | None) -> bool:
@@ -108,12 +114,12 @@ def _render_tp(appeal, values, pending, errors=None, status=200):
     return render_template(
         "portal/appeal_form.tp.html", appeal=appeal, values=values, pending=pending,
         errors=errors or {}, documents=documents, suppliers=list(Organization.suppliers()),
-        doc_types=filing.applicant_document_types(), point=filing.application_point(user),
-        point_text=filing.point_text(user), required=required,
+        doc_types=filing.applicant_document_types(), point=rules.application_point(user),
+        point_text=rules.point_text(user), required=required,
         representative_note=REPRESENTATIVE_NOTE, warning=WARNING,
-        max_mb=filing.max_upload_mb(),
+        max_mb=max_upload_mb(),
         needs_confirmation=Setting.flag("require_confirmed") and not user.confirmed,
-        confirmation_help=filing.confirmation_help(user),
+        confirmation_help=rules.confirmation_help(user),
         power_choices=Appeal.POWER_CHOICES, scheme_choices=Appeal.SCHEME_CHOICES,
         form_kind=kind), status
 
@@ -129,7 +135,6 @@ def _docx_response(user, values):
     scheme = values.get("scheme") if values.get("scheme") in Appeal.SCHEME_CHOICES else None
     name, data = application_form.build(user, Organization.grid(), power, scheme,
                                         filing._parse_complies(values.get("complies")), supplier)
-    import io
     response = send_file(io.BytesIO(data), as_attachment=True, download_name=name,
                          mimetype="application/vnd.openxmlformats-officedocument."
                                   "wordprocessingml.document", max_age=0)
@@ -206,7 +211,7 @@ def new_application():
 @applicant_required
 def edit_draft(appeal_id):
     """A draft reopened: changed, saved, deleted or sent. A sent appeal is not editable."""
-    appeal = _own_or_404(appeal_id)
+    appeal = own_appeal_or_404(appeal_id)
     if appeal.state != Appeal.DRAFT:
         flash("Отправленное обращение изменить нельзя: можно добавить документы и написать "
               "сообщение", "error")
@@ -247,7 +252,7 @@ def _render_message(appeal, values, pending, errors=None, status=200):
     return render_template(
         "portal/appeal_form.message.html", appeal=appeal, values=values, pending=pending,
         errors=errors or {}, recipients=recipients, doc_types=filing.applicant_document_types(),
-        max_mb=filing.max_upload_mb()), status
+        max_mb=max_upload_mb()), status
 
 
 def _message_view(appeal: Appeal | None):
@@ -300,9 +305,7 @@ INERT_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml", "text/xml"
 @applicant_required
 def document_download(document_id):
     """A document of one of the applicant's appeals, under its original (Cyrillic) name."""
-    document = filing.own_document(current_user, document_id)
-    if document is None:
-        abort(404)
+    document = own_document_or_404(document_id)
     try:
         handle = storage.open_file(document.storage_key)
     except (OSError, ValueError):
@@ -325,7 +328,7 @@ def appeal_add_documents(appeal_id):
     A form post: «files» (several) with «doc_type» (one type for all, or one per file in
     order); redirects to ?next= or the appeal page with a notice. A JavaScript post: the raw
     file as the body, X-File-Name (percent-encoded) and X-Doc-Type headers; answers JSON."""
-    appeal = _own_or_404(appeal_id)
+    appeal = own_appeal_or_404(appeal_id)
     user = current_user._get_current_object()
     raw = "X-File-Name" in request.headers
     if appeal.state == Appeal.DRAFT:

@@ -6,25 +6,17 @@ appeal, the organisations (a small table, read once), posts, statuses, documents
 """
 from urllib.parse import parse_qsl, urlencode
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from domain.appeals import filing as appeal_domain
+from domain.appeals import read_marks
 from domain.appeals.listing import ListParams
-from models import Appeal, Document, Organization, Post, StatusEvent, db, utcnow
-from portal import bp
-from portal.web import applicant_required
+from domain.errors import Refusal
 from domain.text import clean_html
-
-
-def own_appeal_or_404(appeal_id: int) -> Appeal:
-    """The current applicant's appeal with that id; anybody else's (or none) is a 404."""
-    appeal = Appeal.get_or_none((Appeal.id == appeal_id)
-                                & (Appeal.applicant == current_user.id))
-    if appeal is None:
-        abort(404)
-    appeal.applicant = current_user._get_current_object()
-    return appeal
+from models import Appeal, Document, Organization, Post, StatusEvent
+from portal import bp
+from portal.web import applicant_required, own_appeal_or_404
 
 
 def list_query_string(raw: str | None) -> str:
@@ -92,14 +84,6 @@ def document_groups(appeal: Appeal, documents: list, orgs: dict) -> list:
     return list(groups.values())
 
 
-def mark_read(appeal: Appeal):
-    """The applicant has seen everything up to now: clear the unread state and the marks."""
-    if not (appeal.unread_for_applicant or appeal.new_status_for_applicant
-            or appeal.new_post_for_applicant):
-        return
-    with db.atomic():
-        Appeal.update(applicant_seen_at=utcnow(), new_status_for_applicant=False,
-                      new_post_for_applicant=False).where(Appeal.id == appeal.id).execute()
 
 
 def render_appeal(appeal: Appeal, back: str, body: str = "", errors: dict | None = None,
@@ -120,7 +104,7 @@ def appeal(appeal_id):
     item = own_appeal_or_404(appeal_id)
     back = list_query_string(request.args.get("back"))
     response = render_appeal(item, back)
-    mark_read(item)
+    read_marks.mark_read_by_applicant(item)
     return response
 
 
@@ -135,7 +119,7 @@ def appeal_reply(appeal_id):
     files = [(f, doc_type) for f in request.files.getlist("files") if f and f.filename]
     try:
         appeal_domain.add_applicant_post(item, current_user._get_current_object(), body, files)
-    except appeal_domain.AppealError as exc:
+    except Refusal as exc:
         if item.state != Appeal.ACTIVE:
             flash(exc.message, "error")
             return redirect(url_for("portal.appeal", appeal_id=item.id, back=back or None))

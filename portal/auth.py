@@ -1,34 +1,30 @@
 """Registration, login, logout and password recovery."""
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, logout_user
 
+from domain import links
+from domain.accounts.credentials import (
+    hash_password,
+    make_reset_token,
+    record_consents,
+    set_password,
+    user_for_reset_token,
+)
+from domain.accounts.forms import ForgotForm, LoginForm, RegistrationForm, ResetForm
+from domain.accounts.sessions import attempt_login, start_session
+from domain.client_info import client_ip
+from domain.links import safe_next
 from domain.outbox import notify
-from domain.accounts.credentials import (authenticate, hash_password, make_reset_token, record_consents,
-                      set_password, user_for_reset_token)
 from models import LegalDocument, User, audit, db
 from portal import bp
-from portal.forms import ForgotForm, LoginForm, RegistrationForm, ResetForm
-from portal.web import client_ip, safe_next
-from domain.formatting import msk
-
-
-def start_session(user: User):
-    """Log the user in with a fresh session (no fixation), permanent cookie."""
-    session.clear()
-    login_user(user)
-    session.permanent = True
-
-
-def attempt_login(form: LoginForm, staff_only: bool = False) -> tuple[User | None, str | None]:
-    """Check a submitted login form; on success start the session. Returns (user, error)."""
-    user, until = authenticate(form.email.data, form.password.data, client_ip())
-    if until:
-        return None, ("Слишком много неудачных попыток входа. Повторите попытку после "
-                      f"{msk(until, '%H:%M')} (МСК).")
-    if not user or (staff_only and not user.is_staff):
-        return None, "Неверный e-mail или пароль"
-    start_session(user)
-    return user, None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -105,7 +101,7 @@ def forgot():
             token = make_reset_token(user, current_app.config["SECRET_KEY"])
             with db.atomic():
                 notify.email(user.email, "password_reset", user=user,
-                             link=external_url("portal.reset", token=token))
+                             link=links.absolute("portal.reset", token=token))
                 audit("password_reset_requested", obj=user, ip=client_ip())
         flash("Если этот адрес зарегистрирован, на него отправлено письмо со ссылкой для "
               "восстановления пароля. Ссылка действует 1 час.", "success")
@@ -130,9 +126,3 @@ def reset(token):
     return render_template("portal/reset.html", form=form)
 
 
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for e-mails; BASE_URL wins over the request's host."""
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)

@@ -9,26 +9,19 @@ answered with a flash message on the appeal page. Another applicant's ids are 40
 import os
 from types import SimpleNamespace
 
-from flask import abort, current_app, flash, g, jsonify, redirect, request, send_file, url_for
+from flask import current_app, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_login import current_user
 from peewee import JOIN
 
 from domain.appeals import payments
-from domain.signing import export, kep, pep, state
+from domain.client_info import client_ip
+from domain.errors import Refusal as AppealError
 from domain.files import storage
-from domain.appeals.filing import AppealError, own_appeal, own_document
 from domain.identifiers import format_phone
+from domain.signing import export, kep, pep, state
 from models import Appeal, Document, Signature
 from portal import bp
-from portal.web import applicant_required, client_ip
-
-
-
-def _document_or_404(document_id: int) -> Document:
-    document = own_document(current_user, document_id)
-    if document is None:
-        abort(404)
-    return document
+from portal.web import applicant_required, own_appeal_or_404, own_document_or_404
 
 
 def _wants_json() -> bool:
@@ -60,7 +53,7 @@ def masked_phone(phone: str) -> str:
 @applicant_required
 def sign_code(document_id):
     """Send (or send again) the SMS code for signing the document with ПЭП."""
-    document = _document_or_404(document_id)
+    document = own_document_or_404(document_id)
     user = _user()
     try:
         pep.issue_code(user, [document])
@@ -76,7 +69,7 @@ def sign_code(document_id):
 @applicant_required
 def sign_pep(document_id):
     """«Подтвердить и отправить»: the code from the SMS signs the document (ПЭП)."""
-    document = _document_or_404(document_id)
+    document = own_document_or_404(document_id)
     try:
         pep.sign_pep([document], _user(), request.form.get("code", ""), client_ip(),
                          request.headers.get("User-Agent", ""))
@@ -94,7 +87,7 @@ def _posted_signature() -> bytes:
 @applicant_required
 def sign_kep(document_id):
     """КЭП of a company or ИП: an uploaded .sig or the plug-in's signature, verified."""
-    document = _document_or_404(document_id)
+    document = own_document_or_404(document_id)
     try:
         kep.sign_kep(document, _user(), _posted_signature(), ip=client_ip(),
                          user_agent=request.headers.get("User-Agent", ""))
@@ -107,7 +100,7 @@ def sign_kep(document_id):
 @applicant_required
 def sign_content(document_id):
     """The exact bytes of the document, for the plug-in to sign."""
-    document = _document_or_404(document_id)
+    document = own_document_or_404(document_id)
     return send_file(storage.path_of(document.storage_key), mimetype="application/octet-stream",
                      as_attachment=True, download_name=document.file_name, max_age=0)
 
@@ -116,7 +109,7 @@ def sign_content(document_id):
 @applicant_required
 def signed_zip(document_id):
     """«Скачать с подписями»: the document, its signatures and the verification report."""
-    document = _document_or_404(document_id)
+    document = own_document_or_404(document_id)
     stream, name = export.signed_zip(document)
     return send_file(stream, mimetype="application/zip", as_attachment=True,
                      download_name=name, max_age=0)
@@ -126,9 +119,7 @@ def signed_zip(document_id):
 @applicant_required
 def attach_payment(appeal_id):
     """п.14 / п.12(1): the applicant attaches the document of payment of the invoice."""
-    appeal = own_appeal(current_user, appeal_id)
-    if appeal is None:
-        abort(404)
+    appeal = own_appeal_or_404(appeal_id)
     try:
         payments.attach_payment(appeal, _user(), request.files.get("payment"))
     except AppealError as exc:
@@ -148,8 +139,8 @@ def _appeal_signatures(appeal_id: int):
             .where(Appeal.id == appeal_id)
             .order_by(Signature.signed_at, Signature.id).tuples())
     appeal, by_doc = None, {}
-    for state, applicant_id, sig_id, doc_id, side, kind, signed_at in rows:
-        appeal = appeal or SimpleNamespace(id=appeal_id, state=state, applicant_id=applicant_id)
+    for appeal_state, applicant_id, sig_id, doc_id, side, kind, signed_at in rows:
+        appeal = appeal or SimpleNamespace(id=appeal_id, state=appeal_state, applicant_id=applicant_id)
         if sig_id:
             by_doc.setdefault(doc_id, []).append(Signature(
                 id=sig_id, document=doc_id, side=side, kind=kind, signed_at=signed_at))

@@ -11,57 +11,19 @@ A token is the stored file's key, name, size and SHA-256 signed for one applican
 file under STORAGE_DIR/pending/ remembers each such upload so that sweep_pending() can
 remove the files of forms that were abandoned and never saved.
 """
-import time
-from pathlib import Path
 from urllib.parse import unquote
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from domain.appeals import filing
-from domain.files import storage
+from domain.errors import Refusal
+from domain.files import uploads
+from domain.files.uploads import make_token, read_token
+from domain.formatting import file_size_mb
 from models import Document
 from portal import bp
 from portal.web import applicant_required
-from domain.formatting import file_size_mb
-
-TOKEN_MAX_AGE = 2 * 24 * 3600
-PENDING_MAX_AGE = 24 * 3600
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="pending-upload")
-
-
-def _marker_dir() -> Path:
-    path = Path(current_app.config["STORAGE_DIR"]) / "pending"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def make_token(user, item: dict) -> str:
-    """A signed token for a stored upload, valid for this user only."""
-    (_marker_dir() / item["key"]).touch()
-    return _serializer().dumps({"k": item["key"], "n": item["name"], "s": item["size"],
-                                "h": item["sha256"], "u": user.id})
-
-
-def read_token(user, token: str) -> dict | None:
-    """The stored upload behind a token of this user, or None (forged, foreign or old)."""
-    try:
-        data = _serializer().loads(token or "", max_age=TOKEN_MAX_AGE)
-    except BadSignature:
-        return None
-    if data.get("u") != user.id:
-        return None
-    try:
-        if not storage.path_of(data["k"]).exists():
-            return None
-    except ValueError:
-        return None
-    return {"key": data["k"], "name": data["n"], "size": data["s"], "sha256": data["h"],
-            "token": token}
 
 
 def pending_from_form(user, drop: str | None = None) -> list[dict]:
@@ -95,30 +57,30 @@ def store_form_files(user, field: str = "files", type_field: str = "files_type")
         if not storage_file or not storage_file.filename:
             continue
         try:
-            item = filing.store_upload(storage_file.stream, storage_file.filename)
-        except filing.AppealError as exc:
+            item = uploads.store_upload(storage_file.stream, storage_file.filename)
+        except Refusal as exc:
             (empty if "пуст" in exc.message else refused).append(
-                filing.clean_file_name(storage_file.filename))
+                uploads.clean_file_name(storage_file.filename))
             continue
         item["doc_type"] = doc_type
         item["token"] = make_token(user, item)
         items.append(item)
-    parts = [filing.too_large_message(refused)] if refused else []
+    parts = [uploads.too_large_message(refused)] if refused else []
     parts += [f"Файл «{n}» пуст и не загружен" for n in empty]
     return items, "; ".join(parts) or None
 
 
 def raw_file_name() -> str:
     """The file name of a raw-body upload (X-File-Name, percent-encoded UTF-8)."""
-    return filing.clean_file_name(unquote(request.headers.get("X-File-Name", "")))
+    return uploads.clean_file_name(unquote(request.headers.get("X-File-Name", "")))
 
 
 def store_raw_body() -> dict:
     """Stream the request body to storage; raises AppealError when too large or empty."""
     name = raw_file_name()
-    if (request.content_length or 0) > filing.max_upload_bytes():
-        raise filing.AppealError(filing.too_large_message([name]), "files")
-    return filing.store_upload(request.stream, name)
+    if (request.content_length or 0) > uploads.max_upload_bytes():
+        raise Refusal(uploads.too_large_message([name]), "files")
+    return uploads.store_upload(request.stream, name)
 
 
 def upload_json(item: dict) -> dict:
@@ -132,24 +94,7 @@ def upload_file():
     """One file as the raw request body (JavaScript upload); answers its token as JSON."""
     try:
         item = store_raw_body()
-    except filing.AppealError as exc:
+    except Refusal as exc:
         return jsonify(error=exc.message), 413 if "больше" in exc.message else 400
     item["token"] = make_token(current_user, item)
     return jsonify(upload_json(item)), 201
-
-
-def sweep_pending(max_age: float = PENDING_MAX_AGE) -> int:
-    """Delete uploads older than max_age seconds that no document uses; returns how many."""
-    removed, now = 0, time.time()
-    for marker in _marker_dir().iterdir():
-        if now - marker.stat().st_mtime < max_age:
-            continue
-        key = marker.name
-        if not Document.select().where(Document.storage_key == key).exists():
-            try:
-                storage.delete(key)
-                removed += 1
-            except ValueError:
-                pass
-        marker.unlink(missing_ok=True)
-    return removed

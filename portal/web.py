@@ -4,10 +4,8 @@ from functools import wraps
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-
-def client_ip() -> str:
-    """The caller's address (behind a proxy, set ProxyFix in deployment)."""
-    return request.remote_addr or ""
+from domain.appeals import access
+from models import Appeal, Document
 
 
 def applicant_required(view):
@@ -22,8 +20,18 @@ def applicant_required(view):
     return wrapped
 
 
-def safe_next(target: str | None, default: str) -> str:
-    """A same-site relative path from ?next=, else the default."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+def own_appeal_or_404(appeal_id) -> Appeal:
+    """The current applicant's appeal with that id; anybody else's (or none) is a 404."""
+    appeal = access.own_appeal(current_user, appeal_id)
+    if appeal is None:
+        abort(404)
+    appeal.applicant = current_user._get_current_object()
+    return appeal
+
+
+def own_document_or_404(document_id) -> Document:
+    """A document of one of the current applicant's appeals; anybody else's is a 404."""
+    document = access.own_document(current_user, document_id)
+    if document is None:
+        abort(404)
+    return document

@@ -2,6 +2,7 @@
 import datetime as dt
 import itertools
 
+from domain.appeals import search_index
 from models import Appeal, Document, Organization, Post, StatusEvent, User, db, utcnow
 
 _counter = itertools.count(1)
@@ -57,6 +58,6 @@ def make_appeal(applicant, kind=Appeal.TP, state=Appeal.ACTIVE, *, subject="", r
             Document.create(appeal=appeal, party=party, organization=org, doc_type=doc_type,
                             file_name=file_name, size=1024, sha256="0" * 64,
                             storage_key=f"{next(_counter):040x}", created_at=created)
-        appeal.refresh_search()
+        search_index.refresh_search_text(appeal)
         appeal.save()
     return appeal

@@ -2,6 +2,7 @@
 import datetime as dt
 import zlib
 
+from domain.appeals import search_index
 from models import Appeal, Organization, Post, StatusEvent, User, db, utcnow
 from tests.conftest import make_staff
 
@@ -48,7 +49,7 @@ def sent_appeal(applicant: User, kind=Appeal.TP, *, supplier_org=None, organizat
         if kind == Appeal.MESSAGE:
             Post.create(appeal=appeal, author=applicant, side=Post.APPLICANT, body_html=comment,
                         created_at=when)
-        appeal.refresh_search()
+        search_index.refresh_search_text(appeal)
         appeal.save()
     return appeal
 

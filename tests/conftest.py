@@ -25,8 +25,8 @@ if os.environ.get("TEST_REDIS_URL"):
 else:
     os.environ.pop("REDIS_URL", None)
 
-from domain.accounts import credentials  # noqa: E402
 import tasks  # noqa: E402
+from domain.accounts import credentials  # noqa: E402
 from models import ALL_MODELS, User, db, is_postgres  # noqa: E402
 
 credentials.HASH_METHOD = "pbkdf2:sha256:1000"  # cheap hashing keeps the suite fast

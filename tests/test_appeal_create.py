@@ -11,7 +11,8 @@ from urllib.parse import quote
 import pytest
 
 from domain.appeals import filing
-from domain.files import storage
+from domain.errors import Refusal
+from domain.files import storage, uploads
 from models import Appeal, Document, Notification, Organization, Post, Setting, User
 from tests.data import COMPANY, PERSON, SOLE_TRADER
 from tests.docx_reading import docx_text
@@ -337,7 +338,7 @@ def test_applicant_post_notifies_the_inbox_and_archive_refuses(client, applicant
     appeal = Appeal.get()
     appeal.state = Appeal.ARCHIVE
     appeal.save()
-    with pytest.raises(filing.AppealError) as info:
+    with pytest.raises(Refusal) as info:
         filing.add_applicant_post(appeal, user, "ещё")
     assert "архиве" in str(info.value)
 
@@ -620,8 +621,9 @@ def test_30_mb_upload_raises_server_peak_memory_by_less_than_10_mb(tmp_path):
             conn.close()
             return response, data
 
-        from tests.data import PERSON as person
         from urllib.parse import urlencode
+
+        from tests.data import PERSON as person
         response, _ = request("POST", "/register", urlencode(person),
                               {"Content-Type": "application/x-www-form-urlencoded"})
         cookie = response.getheader("Set-Cookie").split(";")[0]
@@ -677,7 +679,6 @@ def test_30_mb_upload_raises_server_peak_memory_by_less_than_10_mb(tmp_path):
 
 def test_abandoned_uploads_are_swept_and_attached_ones_kept(client, app, applicant, tmp_path,
                                                             monkeypatch):
-    from portal import uploads
     monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
     kept = raw_upload(client, "Заявка.docx", b"kept").json["token"]
     raw_upload(client, "брошен.pdf", b"abandoned")

@@ -7,8 +7,8 @@ import pytest
 
 from domain.appeals.listing import PAGE_SIZE
 from models import Appeal, Post
-from tests.query_count import count_queries
 from tests.appeal_factory import make_appeal, other_applicant, supplier
+from tests.query_count import count_queries
 
 BASE = dt.datetime(2020, 7, 30, 19, 49)  # 22:49 in Moscow
 

@@ -3,13 +3,21 @@ import re
 
 import pytest
 
-from domain.appeals import filing
 import tasks
-from models import (
-    AuditLog, DocumentType, LegalDocument, Notification, Organization, Setting, StatusCatalog,
-    User, utcnow,
-)
+from domain.appeals import filing
+from domain.errors import Refusal
 from domain.identifiers import MSG_INN_CHECKSUM, make_inn_legal
+from models import (
+    AuditLog,
+    DocumentType,
+    LegalDocument,
+    Notification,
+    Organization,
+    Setting,
+    StatusCatalog,
+    User,
+    utcnow,
+)
 from tests.appeal_factory import make_appeal
 from tests.conftest import make_staff
 from tests.data import COMPANY, PERSON
@@ -106,7 +114,7 @@ def test_confirmation_flow_opens_sending(staff, applicants, app):
     portal.post("/login", data={"email": PERSON["email"], "password": PERSON["password"]})
     assert "Учетная запись не подтверждена" in text(portal.get("/info"))
     draft = make_appeal(fl, state="draft", documents=[("applicant", "Заявка", "z.pdf")])
-    with pytest.raises(filing.AppealError):
+    with pytest.raises(Refusal):
         filing.send_appeal(draft)
 
     card = text(c.get(f"/backoffice/applicants/details/?id={fl.id}"))

@@ -6,9 +6,15 @@ import pytest
 
 from backoffice import appeals as views
 from models import Appeal, Organization, utcnow
+from tests.casework_helpers import (
+    applicant_user,
+    days_ago,
+    login_staff,
+    sent_appeal,
+    staff,
+    supplier,
+)
 from tests.query_count import count_queries
-from tests.casework_helpers import (applicant_user, days_ago, login_staff, sent_appeal, staff,
-                                    supplier)
 
 ROW = re.compile(r'href="/backoffice/appeals/(\d+)"')
 

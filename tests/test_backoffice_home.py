@@ -5,11 +5,17 @@ import secrets
 
 import pytest
 
-from domain.appeals import casework
 from backoffice import appeals as lists
+from domain.appeals import read_marks
 from models import Appeal, Document, Organization, Signature, User, utcnow
+from tests.casework_helpers import (
+    applicant_user,
+    login_staff,
+    sent_appeal,
+    staff,
+    supplier,
+)
 from tests.query_count import count_queries
-from tests.casework_helpers import applicant_user, login_staff, sent_appeal, staff, supplier
 
 ROW = re.compile(r'href="/backoffice/appeals/(\d+)"')
 TILE = re.compile(r'<h3 class="h6 card-title mb-1">\s*(?:<a href="([^"]*)">)?([^<]+)(?:</a>)?\s*</h3>'
@@ -57,7 +63,7 @@ def world(app):
     Appeal.update(state=Appeal.DRAFT).where(Appeal.id == draft.id).execute()
     w["grid_clerk"] = staff("grid")
     w["gp_clerk"] = staff("supplier", supplier_name=gp.name)
-    casework.mark_seen_by_staff(w["tp"], w["grid_clerk"], utcnow())  # grid read it
+    read_marks.mark_seen_by_staff(w["tp"], w["grid_clerk"], utcnow())  # grid read it
     # Documents: (needs the organisation's signature) / (waits for the applicant).
     w["grid_to_sign"] = document(w["tp"], grid)
     w["grid_waiting"] = document(w["numbered"], grid, signed_by=("grid",))

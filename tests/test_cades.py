@@ -17,9 +17,10 @@ for _path in (str(_HERE), str(_HERE.parent)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from domain.signing import cades  # noqa: E402
 import gost_tools  # noqa: E402
 from gostcrypto import gosthash, gostsignature  # noqa: E402
+
+from domain.signing import cades  # noqa: E402
 
 needs_gost = pytest.mark.skipif(not gost_tools.gost_engine_available(),
                                 reason=gost_tools.GOST_SKIP_REASON)

@@ -1,15 +1,31 @@
 """Processing an appeal in the back office and the e-mails the applicant receives."""
 import io
-from email.header import decode_header, make_header
 import threading
+from email.header import decode_header, make_header
 
 import pytest
 
 from domain.appeals import casework
+from domain.errors import Refusal
 from domain.outbox import notify
-from models import (Appeal, AppealSeen, AuditLog, Document, Notification, Organization, Post,
-                    StatusEvent, db)
-from tests.casework_helpers import (applicant_user, login_staff, sent_appeal, staff, supplier)
+from models import (
+    Appeal,
+    AppealSeen,
+    AuditLog,
+    Document,
+    Notification,
+    Organization,
+    Post,
+    StatusEvent,
+    db,
+)
+from tests.casework_helpers import (
+    applicant_user,
+    login_staff,
+    sent_appeal,
+    staff,
+    supplier,
+)
 
 
 @pytest.fixture
@@ -194,7 +210,7 @@ def test_same_number_in_another_organisation_is_fine(clerk, app_ctx):
 def test_numbering_twice_refused(clerk, app_ctx):
     appeal = sent_appeal(applicant_user())
     casework.assign_number(appeal, clerk)
-    with pytest.raises(casework.CaseworkError, match="уже присвоен"):
+    with pytest.raises(Refusal, match="уже присвоен"):
         casework.assign_number(appeal, clerk, "77")
     notify.flush()
 

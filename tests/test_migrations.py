@@ -1,11 +1,18 @@
 """An existing database is upgraded in place to exactly the schema a fresh one gets."""
 import datetime as dt
 
-from domain.appeals import casework
-from domain.signing import awaiting
-from domain.appeals import unread_index
-from models import ALL_MODELS, AppealSeen, AppealUnread, Organization, db, is_postgres, utcnow
+from domain.appeals import read_marks, unread_index
 from domain.setup.migrations import LATEST, SchemaVersion, upgrade
+from domain.signing import awaiting
+from models import (
+    ALL_MODELS,
+    AppealSeen,
+    AppealUnread,
+    Organization,
+    db,
+    is_postgres,
+    utcnow,
+)
 from tests.casework_helpers import applicant_user, sent_appeal, staff, supplier
 
 
@@ -85,10 +92,10 @@ def test_version_3_database_gets_its_unread_marks_filled(app):
                         (untouched.id, grid.id), (untouched.id, gp.id)}
         # the triggers are back: new data from the applicant is unread again
         clerk = staff("grid")
-        assert not casework.unread_for_staff(seen_by_grid, clerk)
+        assert not read_marks.unread_for_staff(seen_by_grid, clerk)
         seen_by_grid.applicant_activity_at = now + dt.timedelta(seconds=1)
         seen_by_grid.save()
-        assert casework.unread_for_staff(seen_by_grid, clerk)
+        assert read_marks.unread_for_staff(seen_by_grid, clerk)
 
 
 def test_upgraded_database_still_works(app, client, auth):

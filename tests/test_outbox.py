@@ -16,8 +16,8 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from domain.outbox import notify
 import tasks
+from domain.outbox import notify
 from models import Notification, User, db, utcnow
 from tests.conftest import make_staff
 from tests.data import PERSON

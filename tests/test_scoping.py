@@ -3,11 +3,17 @@ import io
 
 import pytest
 
-from domain.appeals import casework
-from backoffice.scoping import visible_appeals
+from domain.appeals import access
+from domain.appeals.access import visible_appeals
 from models import Appeal, Document, User, utcnow
-from tests.casework_helpers import (applicant_user, draft_appeal, login_staff, sent_appeal,
-                                    staff, supplier)
+from tests.casework_helpers import (
+    applicant_user,
+    draft_appeal,
+    login_staff,
+    sent_appeal,
+    staff,
+    supplier,
+)
 
 LISTS = ["/backoffice/inbox/", "/backoffice/appeals/", "/backoffice/archive/",
          "/backoffice/appeals/?state=all"]
@@ -151,7 +157,7 @@ def test_sql_scope_and_python_rule_agree(world):
     outsider = User.by_email(world["person"].email)
     for user in users + [outsider]:
         by_sql = {a.id for a in visible_appeals(user)}
-        by_rule = {a.id for a in world["appeals"].values() if casework.visible_to(user, a)}
+        by_rule = {a.id for a in world["appeals"].values() if access.visible_to(user, a)}
         assert by_sql == by_rule, user.role
     assert {a.id for a in visible_appeals(outsider)} == set()
 

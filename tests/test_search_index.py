@@ -5,8 +5,7 @@ import random
 
 import pytest
 
-from domain.appeals import listing
-from domain.appeals import search_index
+from domain.appeals import listing, search_index
 from domain.appeals.listing import text_condition, text_search, words_of
 from domain.setup.migrations import LATEST, SchemaVersion, upgrade
 from models import Appeal, Post, db, fold, is_postgres
@@ -127,13 +126,13 @@ def test_index_follows_every_change(person, monkeypatch):
     assert found_all_ways("перенос", monkeypatch) == {appeal.id}
     with db.atomic():
         appeal.subject = "Увеличение мощности"
-        appeal.refresh_search()
+        search_index.refresh_search_text(appeal)
         appeal.save()
     assert found_all_ways("перенос", monkeypatch) == set()
     assert found_all_ways("увеличение", monkeypatch) == {appeal.id}
     with db.atomic():
         Post.create(appeal=appeal, side=Post.APPLICANT, body_html="<p>Кадастровый номер</p>")
-        appeal.refresh_search()
+        search_index.refresh_search_text(appeal)
         appeal.save()
     assert found_all_ways("кадастров", monkeypatch) == {appeal.id}
     appeal.delete_instance(recursive=True)

@@ -13,16 +13,24 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from domain.signing import cades
-from domain.appeals import casework
-from domain.outbox import notify
-from domain.appeals import payments
-from domain.signing import kep, state
-from domain.outbox import sms
-from models import Appeal, Document, Organization, Signature, SmsCode, StatusEvent, User, db, utcnow
+from domain.appeals import casework, payments
+from domain.errors import Refusal
+from domain.outbox import notify, sms
+from domain.signing import cades, kep, state
+from models import (
+    Appeal,
+    Document,
+    Organization,
+    Signature,
+    SmsCode,
+    StatusEvent,
+    User,
+    utcnow,
+)
 from tests import gost_tools
-from tests.appeal_factory import make_appeal, other_applicant, supplier as demo_supplier
-from tests.data import COMPANY, PERSON, SOLE_TRADER
+from tests.appeal_factory import make_appeal, other_applicant
+from tests.appeal_factory import supplier as demo_supplier
+from tests.data import COMPANY, SOLE_TRADER
 
 pytestmark = pytest.mark.skipif(not gost_tools.gost_engine_available(),
                                 reason=gost_tools.GOST_SKIP_REASON)
@@ -552,7 +560,7 @@ def test_payment_concludes_the_contract_on_the_offer_path(app, client, applicant
     assert appeal.last_status == "Договор заключен"
     assert payments.concluded_at(appeal) is not None
     assert "Договор заключен" in mailbox.text(mailbox.to(applicant.notify_email)[-1])
-    with pytest.raises(casework.CaseworkError, match="Оплата уже отмечена"):
+    with pytest.raises(Refusal, match="Оплата уже отмечена"):
         run_in_app(app, payments.record_payment, appeal, grid_clerk)
 
 
@@ -563,7 +571,7 @@ def test_payment_is_not_taken_where_the_contract_is_signed(app, client, applican
                          data={"payment": (io.BytesIO(b"%PDF"), "p.pdf")}, follow_redirects=True)
     assert "не прикладывается" in answer.get_data(as_text=True)
     assert payments.payment_documents(appeal) == []
-    with pytest.raises(casework.CaseworkError):
+    with pytest.raises(Refusal):
         run_in_app(app, payments.record_payment, appeal, grid_clerk)
     offer = make_appeal(applicant, complies=True, supplier=demo_supplier(SUPPLIER_NAME))
     with pytest.raises(PermissionError):

@@ -6,9 +6,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from domain.outbox import notify
-from domain.outbox import sms
 import tasks
+from domain.outbox import notify, sms
 from models import Notification, db
 
 

@@ -9,14 +9,19 @@ import re
 
 import pytest
 
-from domain.appeals import filing
-from domain.appeals import casework
-from domain.outbox import notify
 from backoffice import appeals as views
+from domain.appeals import casework, filing, read_marks
+from domain.outbox import notify
 from models import Appeal, AppealSeen, Organization, utcnow
+from tests.casework_helpers import (
+    applicant_user,
+    days_ago,
+    login_staff,
+    sent_appeal,
+    staff,
+    supplier,
+)
 from tests.query_count import count_queries
-from tests.casework_helpers import (applicant_user, days_ago, login_staff, sent_appeal, staff,
-                                    supplier)
 
 ROW = re.compile(r'<tr class="(unread)?">\s*<td>[^<]*</td>\s*<td>.*?'
                  r'href="/backoffice/appeals/(\d+)"', re.S)
@@ -129,12 +134,12 @@ def test_opening_again_keeps_one_row_and_never_moves_back(app, people):
     appeal = sent_appeal(people["person"])
     clerk = people["grid_clerk"]
     later, earlier = utcnow(), utcnow() - dt.timedelta(hours=1)
-    casework.mark_seen_by_staff(appeal, clerk, later)
-    casework.mark_seen_by_staff(appeal, clerk, earlier)  # a slower request finishing last
+    read_marks.mark_seen_by_staff(appeal, clerk, later)
+    read_marks.mark_seen_by_staff(appeal, clerk, earlier)  # a slower request finishing last
     [row] = AppealSeen.select().where(AppealSeen.appeal == appeal.id)
     assert row.seen_at == later and row.organization_id == Organization.grid().id
     newer = later + dt.timedelta(seconds=5)
-    casework.mark_seen_by_staff(appeal, clerk, newer)
+    read_marks.mark_seen_by_staff(appeal, clerk, newer)
     assert AppealSeen.get(AppealSeen.appeal == appeal.id).seen_at == newer
     assert AppealSeen.select().count() == 1
 

@@ -58,3 +58,24 @@ def reset_password(user: User, password: str, *, actor, ip="") -> None:
         user.session_token = secrets.token_urlsafe(32)
         user.save()
         audit("staff_password_reset", actor=actor, obj=user, details=user.email, ip=ip)
+
+
+def create_staff(email, password, role, supplier=None, last_name="Сотрудник", first_name=""):
+    """A staff account bound to the grid company or to the named supplier (the command
+    line's create-staff); an existing account gets the new password and role.
+    LookupError when the supplier is unknown."""
+    with db.connection_context(), db.atomic():
+        if role == User.SUPPLIER_CLERK:
+            org = Organization.get_or_none((Organization.kind == Organization.SUPPLIER)
+                                           & (Organization.name == supplier))
+            if not org:
+                raise LookupError(f"Гарантирующий поставщик «{supplier}» не найден")
+        else:
+            org = Organization.grid()
+        user = User.by_email(email) or User(email=email.strip().lower())
+        user.role, user.organization = role, org
+        user.last_name, user.first_name = last_name, first_name
+        user.password_hash = hash_password(password)
+        user.confirmed = True
+        user.save()
+        return user

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from peewee import SQL, NodeList, Tuple, Value
 
-from domain.appeals import search_index
+from domain.appeals import read_marks, search_index
 from models import Appeal, Organization, db, fold, is_postgres
 
 PAGE_SIZE = 20
@@ -184,11 +184,6 @@ def text_search(query, text: str, rows: int = PAGE_SIZE, counting: bool = False)
     return query.where(_all_of(likes) if scan_cost < index_cost else by_index)
 
 
-def unread_condition():
-    """The appeal has data from the organisation the applicant has not seen yet."""
-    return (Appeal.staff_activity_at.is_null(False)
-            & (Appeal.applicant_seen_at.is_null(True)
-               | (Appeal.staff_activity_at > Appeal.applicant_seen_at)))
 
 
 def encode_cursor(moment: dt.datetime, row_id: int) -> str:
@@ -247,9 +242,9 @@ def applicant_query(applicant_id: int, params: ListParams):
     if params.kind != "all":
         query = query.where(Appeal.kind == (Appeal.TP if params.kind == "tp" else Appeal.MESSAGE))
     if params.read == "unread":
-        query = query.where(unread_condition())
+        query = query.where(read_marks.unread_condition())
     elif params.read == "read":
-        query = query.where(~unread_condition())
+        query = query.where(~read_marks.unread_condition())
     condition = text_condition(Appeal.search_text, params.q)
     if condition is not None:
         query = query.where(condition)

@@ -5,7 +5,11 @@ grid company's posted terms, invoice and technical conditions are an offer: the 
 signs nothing, attaches the payment document, a grid clerk records the payment and the
 status «Договор заключен» follows.
 """
-from domain.appeals.casework import CaseworkError, acting_organization, add_status
+from domain.appeals import filing
+from domain.appeals.access import acting_organization
+from domain.appeals.casework import add_status
+from domain.errors import Refusal
+from domain.errors import Refusal as CaseworkError
 from models import Appeal, Document, Organization, StatusEvent, audit
 
 PAYMENT_TYPE = "Платежный документ"
@@ -36,13 +40,12 @@ def concluded_at(appeal: Appeal):
 def attach_payment(appeal: Appeal, applicant, file) -> Document:
     """The applicant attaches the document of payment («Платежный документ»); the
     organisations' inboxes are told (filing.add_applicant_documents)."""
-    from domain.appeals import filing
     if not file or not getattr(file, "filename", ""):
-        raise filing.AppealError("Выберите файл платежного документа", "payment")
+        raise Refusal("Выберите файл платежного документа", "payment")
     if appeal.applicant_id != applicant.id:
-        raise filing.AppealError("Обращение не найдено")
+        raise Refusal("Обращение не найдено")
     if appeal.state != Appeal.ACTIVE or not offer_path(appeal):
-        raise filing.AppealError("Платежный документ к этому обращению не прикладывается",
+        raise Refusal("Платежный документ к этому обращению не прикладывается",
                                   "payment")
     documents = filing.add_applicant_documents(appeal, applicant, files=[(file, PAYMENT_TYPE)])
     return documents[0]

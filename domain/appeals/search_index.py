@@ -23,7 +23,8 @@ import time
 from peewee import SQL, Model, NodeList, TextField, Value
 from playhouse.sqlite_ext import RowIDField
 
-from models import db, is_postgres
+from domain.text import html_to_text
+from models import Appeal, Post, db, fold, is_postgres
 
 MIN_INDEXED_WORD = 3
 FTS_TABLE = "appeal_fts"
@@ -155,3 +156,16 @@ def probe(words) -> tuple[int, int, int]:
             f"FROM ({inner.sql()[0]})", inner.sql()[1]).fetchone()
         return int(row[0]), int(row[1]), int(row[2])
     return cached(("probe", db.database, tuple(words)), compute)
+
+
+def refresh_search_text(appeal: Appeal, extra_texts=()):
+    """Rebuild the appeal's casefolded search column from its main data and thread.
+
+    extra_texts: plain texts of thread posts not yet saved."""
+    posts = [html_to_text(p.body_html) for p in
+             Post.select(Post.body_html).where(Post.appeal == appeal)] if appeal.id else []
+    supplier = appeal.supplier.name if appeal.supplier_id else ""
+    organization = appeal.organization.name if appeal.organization_id else ""
+    appeal.search_text = fold(" ".join(filter(None, [
+        appeal.reg_number or "", appeal.subject, html_to_text(appeal.comment_html),
+        appeal.last_status, supplier, organization, *posts, *extra_texts])))

@@ -6,11 +6,15 @@ On request the same pass also computes Streebog-256/512 (GOST R 34.11-2012), so 
 document that may be signed is hashed once, when stored, not at every signature check.
 """
 import hashlib
+import io
 import os
 import secrets
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_app_context
+
+import config
+from domain.signing import cades
 
 CHUNK = 1024 * 1024
 
@@ -43,7 +47,6 @@ class _Hashers:
         self.sha256 = hashlib.sha256()
         self.extra = {}
         if extra_digests:
-            from domain.signing import cades  # GOST hashing only where asked (it loads OpenSSL's provider)
             self.extra = {name: cades.streebog_hasher(EXTRA_DIGESTS[name])
                           for name in extra_digests}
 
@@ -60,8 +63,22 @@ class TooLarge(Exception):
     """The stream exceeded the allowed size; nothing was kept."""
 
 
+_folder: str | None = None  # set by configure(): where storage lives outside the app
+
+
+def configure(folder: str):
+    """The storage folder for work outside the app (the queue consumer's housekeeping)."""
+    global _folder
+    _folder = folder
+
+
 def root() -> Path:
-    path = Path(current_app.config["STORAGE_DIR"])
+    """The storage folder: the app's STORAGE_DIR, else the configured or default one."""
+    if has_app_context():
+        folder = current_app.config["STORAGE_DIR"]
+    else:
+        folder = _folder or config.storage_dir()
+    path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -111,7 +128,6 @@ def digest_file(key: str, extra_digests=()) -> tuple[str, dict]:
 
 def save_bytes(data: bytes) -> Stored:
     """Store generated content (forms, signatures)."""
-    import io
     return save_stream(io.BytesIO(data))
 
 

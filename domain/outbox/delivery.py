@@ -1,12 +1,12 @@
 """Transport for one outbox row: e-mail through mailer, SMS through the SMS gateway."""
 from domain.outbox.mailer import build_message, send
+from domain.outbox.sms import send_sms
 from models import Notification, Organization
 
 
 def deliver(row: Notification, settings: dict):
     """Send the row over its channel; raises on any transport failure."""
     if row.channel == Notification.SMS:
-        from domain.outbox.sms import send_sms
         send_sms(row.recipient, row.body_text, settings)
         return
     msg = build_message(sender_name=settings.get("sender_name") or sender_name(),

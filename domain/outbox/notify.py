@@ -3,6 +3,10 @@
 Callers create rows inside their `db.atomic()` block with email()/sms(); the app's
 after-request hook (or an explicit flush()) queues delivery once the data is committed.
 A periodic sweep in tasks.py catches anything whose enqueue was lost.
+
+The queue lives in tasks.py, which imports the domain: it hands its enqueue function in
+through set_dispatcher() when it is imported (the app factory imports it), so the domain
+never imports the queue. Without a dispatcher the rows simply wait for the sweep.
 """
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -10,7 +14,6 @@ from zoneinfo import ZoneInfo
 from flask import g, has_app_context, render_template
 
 from models import Notification
-from tasks import enqueue
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 WEEKDAYS = ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"]
@@ -34,6 +37,13 @@ def _pending() -> list:
 
 
 _fallback_pending: list = []
+_dispatch = None  # tasks.enqueue, registered by tasks.py
+
+
+def set_dispatcher(enqueue):
+    """Register the function that queues delivery of one committed row (tasks.enqueue)."""
+    global _dispatch
+    _dispatch = enqueue
 
 
 def email(recipient: str, template: str, *, appeal=None, **context) -> Notification | None:
@@ -64,5 +74,7 @@ def flush():
     the rows stay unsent in the outbox and the periodic sweep delivers them."""
     pending = _pending()
     ids, pending[:] = list(pending), []
+    if _dispatch is None:
+        return
     for notification_id in ids:
-        enqueue(notification_id)
+        _dispatch(notification_id)

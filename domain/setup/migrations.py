@@ -8,10 +8,19 @@ existing database to the same shape (migrator.add_column, add_index, ...).
 from peewee import CharField, IntegerField, Model
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noqa: F401
 
-from models import ALL_MODELS, db, is_postgres, utcnow  # noqa: F401
+from domain.appeals import unread_index
 from domain.appeals.search_index import create_search_index
 from domain.signing import awaiting
-from domain.appeals import unread_index
+from models import (
+    ALL_MODELS,
+    Appeal,
+    AppealSeen,
+    AppealUnread,
+    Document,
+    SmsCode,
+    db,
+    is_postgres,
+)
 
 
 class SchemaVersion(Model):
@@ -40,7 +49,6 @@ def add_read_marks_and_signing_data(migrator):
     """Version 3: per-organisation read marks (appeal_seen) replace appeal.staff_seen_at;
     Streebog digests recorded at placement; the documents an SMS code signs; list indexes
     that end in the id for keyset paging."""
-    from models import AppealSeen, Document, SmsCode
     db.create_tables([AppealSeen], safe=True)
     columns = {table: {c.name for c in db.get_columns(table)}
                for table in ("appeal", "document", "sms_code")}
@@ -62,7 +70,6 @@ def add_read_marks_and_signing_data(migrator):
 
 def _missing_appeal_indexes(migrator) -> list:
     """Operations adding the appeal indexes of the model the database lacks."""
-    from models import Appeal
     existing = {index.name for index in db.get_indexes("appeal")}
     operations = []
     for fields, unique in Appeal._meta.indexes:
@@ -75,7 +82,6 @@ def _missing_appeal_indexes(migrator) -> list:
 def add_staff_unread_index(migrator):
     """Version 4: appeal_unread, the staff unread marks as rows kept by triggers on appeal,
     filled from the existing appeals and read marks; the index of the «Статус» filter."""
-    from models import AppealUnread
     migrate(*_missing_appeal_indexes(migrator))
     db.create_tables([AppealUnread], safe=True)
     unread_index.install()
@@ -86,7 +92,6 @@ def add_document_awaiting(migrator):
     """Version 5: document.awaiting (whose signature it waits for), kept by triggers
     (awaiting.py) and filled from the signatures there, with the index of the back
     office's home page counts."""
-    from models import Document
     if "awaiting" not in {c.name for c in db.get_columns("document")}:
         migrate(migrator.add_column("document", "awaiting", Document.awaiting))
     existing = {index.name for index in db.get_indexes("document")}

@@ -9,7 +9,12 @@ from domain.files import storage
 from domain.formatting import msk
 from domain.signing import cades
 from domain.signing.kep import trusted_roots
-from domain.signing.state import KIND_LABELS, document_signatures, evidence_of, side_label
+from domain.signing.state import (
+    KIND_LABELS,
+    document_signatures,
+    evidence_of,
+    side_label,
+)
 from models import Document, Signature
 
 

@@ -8,15 +8,30 @@ import json
 
 from flask import current_app, has_app_context
 
-from domain.appeals.casework import _write_transaction, acting_organization, visible_to
+from domain.appeals.access import acting_organization, visible_to
 from domain.files import storage
 from domain.signing import cades
-from domain.signing.notices import (applicant_touched, notify_applicant_of_organization,
-                                    notify_organization_of_applicant, notify_supplier_of_act,
-                                    signer_info, staff_touched)
-from domain.signing.state import (ACT_TYPE, MSG_ALREADY, MSG_FILE_CHANGED, MSG_NOT_OFFERED,
-                                  SIDE_LABELS, SigningError, document_signatures, applicant_signature,
-                                  offered_to_applicant, organization_signature)
+from domain.signing.notices import (
+    applicant_touched,
+    notify_applicant_of_organization,
+    notify_organization_of_applicant,
+    notify_supplier_of_act,
+    signer_info,
+    staff_touched,
+)
+from domain.signing.state import (
+    ACT_TYPE,
+    MSG_ALREADY,
+    MSG_FILE_CHANGED,
+    MSG_NOT_OFFERED,
+    SIDE_LABELS,
+    SigningError,
+    applicant_signature,
+    document_signatures,
+    offered_to_applicant,
+    organization_signature,
+)
+from domain.transactions import write_transaction as _write_transaction
 from models import Appeal, Document, Organization, Signature, User, audit, db, utcnow
 
 MSG_KEP_NOT_PERSON = "Физическое лицо подписывает документы кодом подтверждения из СМС"

@@ -1,7 +1,7 @@
 """What a signature changes beyond itself: the appeal's activity times and the e-mails to
 the other side (and to the supplier for a signed act of connection).
 """
-from domain.appeals.casework import portal_link
+from domain.links import portal_link
 from domain.outbox import notify
 from domain.signing.state import KIND_LABELS
 from models import Appeal, Organization, User

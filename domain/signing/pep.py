@@ -11,12 +11,33 @@ from flask import current_app
 
 from domain.files import storage
 from domain.outbox import notify
-from domain.signing.notices import applicant_touched, notify_organization_of_applicant, signer_info
-from domain.signing.state import (MSG_ALREADY, MSG_FILE_CHANGED, MSG_NOT_OFFERED, SigningError,
-                                  applicant_signature, offered_to_applicant,
-                                  signatures_by_document)
-from domain.appeals.casework import _write_transaction
-from models import Appeal, Consent, Document, LegalDocument, Signature, SmsCode, User, audit, db, utcnow
+from domain.signing.notices import (
+    applicant_touched,
+    notify_organization_of_applicant,
+    signer_info,
+)
+from domain.signing.state import (
+    MSG_ALREADY,
+    MSG_FILE_CHANGED,
+    MSG_NOT_OFFERED,
+    SigningError,
+    applicant_signature,
+    offered_to_applicant,
+    signatures_by_document,
+)
+from domain.transactions import write_transaction as _write_transaction
+from models import (
+    Appeal,
+    Consent,
+    Document,
+    LegalDocument,
+    Signature,
+    SmsCode,
+    User,
+    audit,
+    db,
+    utcnow,
+)
 
 CODE_DIGITS = 6
 

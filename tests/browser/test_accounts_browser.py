@@ -7,8 +7,14 @@ import pytest
 from playwright.sync_api import expect
 
 from models import User
-from tests.browser.conftest import (field_by_label, fill_register_form, login_via_page,
-                                    logout_via_page, register_via_page, submit)
+from tests.browser.conftest import (
+    field_by_label,
+    fill_register_form,
+    login_via_page,
+    logout_via_page,
+    register_via_page,
+    submit,
+)
 from tests.data import COMPANY, PERSON, SOLE_TRADER
 
 pytestmark = pytest.mark.browser

@@ -10,8 +10,13 @@ from playwright.sync_api import expect
 from domain.accounts.credentials import hash_password
 from models import Appeal, Document
 from tests.browser.conftest import login_via_page, staff_login, submit
-from tests.casework_helpers import (STAFF_PASSWORD, applicant_user, sent_appeal, staff,
-                                    supplier)
+from tests.casework_helpers import (
+    STAFF_PASSWORD,
+    applicant_user,
+    sent_appeal,
+    staff,
+    supplier,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -13,11 +13,10 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.datastructures import FileStorage
 
-from domain.appeals import casework
-from domain.outbox import notify
-from domain.signing import kep
-from domain.outbox import sms
 from domain.accounts.credentials import hash_password
+from domain.appeals import casework
+from domain.outbox import notify, sms
+from domain.signing import kep
 from models import Signature, SmsCode, User
 from tests import gost_tools
 from tests.appeal_factory import make_appeal
