@@ -7,15 +7,10 @@ in 3-4), so "7736AB001" is used as the letter example instead, and
 "77AB01001" is kept as a rejected case.
 """
 
-import os
-import sys
 
 import pytest
 
-# tests/ has no conftest or __init__ of its own, so make the project importable.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from domain.identifiers import (  # noqa: E402
+from domain.identifiers import (
     IdentifierError,
     format_phone,
     make_inn_legal,

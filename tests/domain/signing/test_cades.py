@@ -6,21 +6,14 @@ import io
 import json
 import os
 import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-_HERE = Path(__file__).resolve().parent
-for _path in (str(_HERE), str(_HERE.parent)):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
+from gostcrypto import gosthash, gostsignature
 
-import gost_tools  # noqa: E402
-from gostcrypto import gosthash, gostsignature  # noqa: E402
-
-from domain.signing import cades  # noqa: E402
+from domain.signing import cades
+from tests import gost_tools
 
 needs_gost = pytest.mark.skipif(not gost_tools.gost_engine_available(),
                                 reason=gost_tools.GOST_SKIP_REASON)

@@ -600,7 +600,7 @@ def _peak_kb(pid: int) -> int:
 def test_30_mb_upload_raises_server_peak_memory_by_less_than_10_mb(tmp_path):
     """A real server process: both upload ways (raw body and multipart form) stay flat."""
     import http.client
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ, INSTANCE_DIR=str(tmp_path),
                DATABASE_URL=f"sqlite:///{tmp_path}/mem.sqlite3")
     env.pop("REDIS_URL", None)
