@@ -388,8 +388,8 @@ class AppealUnread(BaseModel):
     """Staff unread marks as an index: one row per (appeal, organisation) while the
     applicant's latest data (activity_at) is newer than the organisation's AppealSeen.
 
-    Kept by database triggers on appeal.applicant_activity_at (staff_unread.py) and
-    cleared by casework.mark_seen_by_staff, so «Непрочитанные» reads a few index entries
+    Kept by database triggers on appeal.applicant_activity_at (domain/appeals/unread_index.py) and
+    cleared by read_marks.mark_seen_by_staff, so «Непрочитанные» reads a few index entries
     instead of testing every appeal against appeal_seen."""
     appeal = ForeignKeyField(Appeal, on_delete="CASCADE", index=False)
     organization = ForeignKeyField(Organization, on_delete="CASCADE", index=False)
@@ -446,7 +446,7 @@ class Document(BaseModel):
     uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     # Whose signature it waits for: 'organization', 'applicant' or NULL. Kept by database
-    # triggers (signing_state.py), never written by the application.
+    # triggers (domain/signing/awaiting.py), never written by the application.
     awaiting = CharField(max_length=16, null=True)
 
     class Meta:

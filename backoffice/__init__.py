@@ -8,7 +8,7 @@ from flask_admin.theme import Bootstrap4Theme
 
 from backoffice import signing as staff_signing
 from backoffice.admin_views import AuditLogView, OutboxView, SettingsView, StaffView
-from backoffice.appeals import add_views as add_appeal_views
+from backoffice.appeal_page import add_views as add_appeal_views
 from backoffice.applicants import ApplicantView
 from backoffice.auth import bp as auth_bp
 from backoffice.catalogs import DocumentTypeView, StatusView, SupplierView

@@ -1,16 +1,16 @@
 """The back office's home page: what needs doing, counted for the clerk's organisation.
 
 Each count is the capped count the lists show («более 200»), made by the lists' own
-helper (backoffice.appeals.estimated_total) over the lists' own queries, so a number
+helper (backoffice.appeal_list.estimated_total) over the lists' own queries, so a number
 and the list its link opens always agree:
 
 - «Входящие»: sent and not yet numbered (a supplier clerk: messages to the supplier);
 - «Непрочитанные»: the «Все обращения» list with its «Непрочитанные» filter;
 - «Документы ждут подписи организации»: documents the organisation placed that the
-  applicant must sign, without the organisation's signature yet (signing.py offers a
+  applicant must sign, without the organisation's signature yet (domain/signing/state.py offers a
   document to the applicant only once that signature is on it);
 - «Ожидают подписи заявителя»: those the organisation signed, the applicant not yet
-  (both read document.awaiting, kept by database triggers: signing_state.py);
+  (both read document.awaiting, kept by database triggers: domain/signing/awaiting.py);
 - «Неподтвержденные учетные записи» (grid staff only): applicants with confirmed = False.
 
 The documents have no list of their own: the page shows the newest few, each linked to
@@ -23,7 +23,7 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from backoffice.access import StaffMixin
-from backoffice.appeals import Filters, count_query, estimated_total, sort_keys
+from backoffice.appeal_list import Filters, count_query, estimated_total, sort_keys
 from domain.appeals import access
 from domain.appeals.access import visible_condition
 from models import Appeal, Document, User, is_postgres
@@ -65,7 +65,7 @@ def inbox_filters(user: User) -> tuple[Filters, dict]:
 
 def _documents(user: User, org_id: int, awaiting: str, *columns):
     """The organisation's documents waiting for `awaiting`'s signature (document.awaiting,
-    kept by signing_state's triggers) in active appeals the clerk may see, by the
+    kept by the triggers of domain/signing/awaiting.py) in active appeals the clerk may see, by the
     (organisation, awaiting, created_at) index."""
     return (Document.select(*columns)
             .join(Appeal, on=(Document.appeal == Appeal.id))

@@ -14,7 +14,7 @@ holds one row per (appeal, organisation) that is unread right now:
   signatures, payments) keeps the index right without knowing about it;
 - the rows carry copies of the appeal's created_at and updated_at (kept by a trigger
   too), so the filtered list walks the (organisation, date, appeal) index in page order;
-- casework.mark_seen_by_staff deletes the organisation's row when a clerk opens the
+- read_marks.mark_seen_by_staff deletes the organisation's row when a clerk opens the
   appeal (only if the page read everything: activity_at <= seen_at).
 
 install() creates the triggers (idempotent); rebuild() recomputes every row from the

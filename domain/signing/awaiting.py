@@ -6,7 +6,7 @@ signature for every document the organisation ever placed (at 100,000 appeals, h
 of thousands, nearly all signed long ago); kept as a column it is a short index range:
 
 - 'organization': the applicant must sign, the placing organisation has not signed yet
-  (signing.py offers the document to the applicant only once that signature is on it);
+  (domain/signing/state.py offers the document to the applicant only once that signature is on it);
 - 'applicant': the organisation signed, the applicant has not;
 - NULL: nothing to sign (no applicant signature needed, an applicant's own document,
   or both signatures are there).

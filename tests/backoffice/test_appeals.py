@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from backoffice import appeals as views
+from backoffice import appeal_list as views
 from models import Appeal, Organization, utcnow
 from tests.casework_helpers import (
     applicant_user,

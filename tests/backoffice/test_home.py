@@ -5,7 +5,7 @@ import secrets
 
 import pytest
 
-from backoffice import appeals as lists
+from backoffice import appeal_list as lists
 from domain.appeals import read_marks
 from models import Appeal, Document, Organization, Signature, User, utcnow
 from tests.casework_helpers import (

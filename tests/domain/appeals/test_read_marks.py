@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from backoffice import appeals as views
+from backoffice import appeal_list as views
 from domain.appeals import casework, filing, read_marks
 from domain.outbox import notify
 from models import Appeal, AppealSeen, Organization, utcnow
