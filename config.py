@@ -6,6 +6,7 @@ by configuration alone; code never changes between the embedded and the scaled l
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -36,9 +37,31 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 def storage_dir() -> str:
     """Where uploaded and generated files live (outside the web root)."""
     return os.environ.get("STORAGE_DIR") or str(instance_dir() / "files")
+
+
+def base_url() -> str:
+    """Where users reach the portal: BASE_URL, else the address `make run` serves."""
+    return (os.environ.get("BASE_URL") or f"http://{host()}:{port()}").rstrip("/")
+
+
+def trusted_hosts() -> list[str]:
+    """Host names the portal answers for: TRUSTED_HOSTS (comma-separated), else BASE_URL's
+    host (and 127.0.0.1/localhost when BASE_URL is not set: the embedded default)."""
+    listed = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if listed:
+        return listed
+    hosts = [urlsplit(base_url()).hostname or "localhost"]
+    if not os.environ.get("BASE_URL"):
+        hosts += ["127.0.0.1", "localhost"]
+    return sorted(set(hosts))
 
 
 def database_url() -> str:
@@ -63,7 +86,16 @@ class Config:
         self.OUTBOX_DIR = str(instance_dir() / "outbox")
         self.SMS_OUTBOX = str(instance_dir() / "sms-outbox.jsonl")
         self.TRUSTED_ROOTS_DIR = os.environ.get("TRUSTED_ROOTS_DIR") or None
-        self.BASE_URL = os.environ.get("BASE_URL") or None
+        # Links in e-mails come from BASE_URL only, never from the request's Host header,
+        # and requests for other hosts are refused (400).
+        self.BASE_URL = base_url()
+        self.TRUSTED_HOSTS = trusted_hosts()
+        # Every session ends after SESSION_ABSOLUTE_HOURS; a staff session also after
+        # STAFF_IDLE_MINUTES without a request (domain/accounts/sessions.py).
+        self.SESSION_ABSOLUTE_HOURS = _number("SESSION_ABSOLUTE_HOURS", 12)
+        self.STAFF_IDLE_MINUTES = _number("STAFF_IDLE_MINUTES", 30)
+        self.PERMANENT_SESSION_LIFETIME = int(self.SESSION_ABSOLUTE_HOURS * 3600)
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)

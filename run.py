@@ -3,16 +3,18 @@ import logging
 import signal
 
 import click
-from flask import Flask, g, render_template
+from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import Babel
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import SecurityError
 from werkzeug.serving import make_server
 
 import config
 import tasks
 from backoffice import init_admin
 from domain import formatting
+from domain.accounts import limits, sessions
 from domain.accounts.staff import create_staff
 from domain.outbox import notify
 from domain.setup.install import demo_data, init_db
@@ -35,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         "storage_dir": app.config["STORAGE_DIR"],
     })
     csrf.init_app(app)
+    limits.init_app(app)
     Babel(app, locale_selector=lambda: "ru")
     formatting.init_app(app)
     _init_login(app)
@@ -62,6 +65,18 @@ def _init_request_hooks(app):
     def open_db():
         db.connect(reuse_if_open=True)
 
+    @app.before_request
+    def expire_session():
+        # Only a request carrying a login costs the user's look-up.
+        if "_user_id" in session and current_user.is_authenticated \
+                and sessions.expired(current_user):
+            staff = current_user.is_staff
+            sessions.end_session(current_user)
+            flash("Сеанс завершен. Войдите снова.", "info")
+            return redirect(url_for("backoffice_auth.login" if staff else "portal.login",
+                                    next=request.full_path if request.method == "GET" else None))
+        return None
+
     @app.after_request
     def after(response):
         # Rows written by the view are committed by now: queue their delivery.
@@ -84,6 +99,21 @@ def _init_request_hooks(app):
             g.grid_org = Organization.grid()
         return {"grid_org": g.grid_org, "view_functions": app.view_functions,
                 "grid_name": g.grid_org.name if g.grid_org else "сетевой организации"}
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        if isinstance(exc, SecurityError):
+            # A Host the portal does not serve: no URL can be built for it, so no layout.
+            return render_template("portal/untrusted_host.html"), 400
+        return render_template("portal/error.html", title="Некорректный запрос",
+                               message="Запрос не может быть обработан: проверьте адрес "
+                                       "страницы и введенные данные."), 400
+
+    @app.errorhandler(429)
+    def too_many_requests(exc):
+        return render_template("portal/error.html", title="Слишком много запросов",
+                               message="Слишком много запросов с вашего адреса. Повторите "
+                                       "попытку позже."), 429
 
     @app.errorhandler(403)
     def forbidden(exc):

@@ -1,15 +1,17 @@
 """Staff login and logout for the back office."""
-from flask import Blueprint, redirect, render_template, request, session, url_for
-from flask_login import logout_user
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from domain.accounts.forms import LoginForm
-from domain.accounts.sessions import attempt_login
+from domain.accounts.limits import LOGIN_PER_ADDRESS, limiter
+from domain.accounts.sessions import attempt_login, end_session
 from domain.links import safe_next
 
 bp = Blueprint("backoffice_auth", __name__, url_prefix="/backoffice")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"])
 def login():
     """«Вход для сотрудников»: the same throttled check as the portal, staff only."""
     form = LoginForm()
@@ -23,6 +25,6 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    """The session ends on the server too."""
+    end_session(current_user)
     return redirect(url_for("backoffice_auth.login"))

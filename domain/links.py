@@ -1,9 +1,13 @@
 """Absolute links for e-mails, and the safe target of a redirect after login.
 
-Links are built from the app's URL map (never by hand), on BASE_URL when it is configured,
-else on the current request's host (outside a request: http://localhost).
+Links are built from the app's URL map (never by hand) on the configured BASE_URL, never on
+the request's Host header: a forged Host must not put its own address into a password-reset
+link (config.base_url).
 """
-from flask import current_app, has_request_context, request
+import re
+from urllib.parse import urlsplit
+
+from flask import current_app
 
 from models import Appeal
 
@@ -15,11 +19,8 @@ def path_for(endpoint: str, **values) -> str:
 
 
 def base_url() -> str:
-    """Where the portal is reached: BASE_URL, else the request's host."""
-    base = current_app.config.get("BASE_URL")
-    if not base and has_request_context():
-        base = request.url_root
-    return (base or "http://localhost").rstrip("/")
+    """Where the portal is reached: the configured BASE_URL."""
+    return current_app.config["BASE_URL"].rstrip("/")
 
 
 def absolute(endpoint: str, **values) -> str:
@@ -37,8 +38,19 @@ def backoffice_link() -> str:
     return absolute("admin.index")
 
 
+_UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")  # control characters, whitespace, backslash
+
+
 def safe_next(target: str | None, default: str) -> str:
-    """A same-site relative path from ?next=, else the default."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """A local path from ?next=, else the default.
+
+    Browsers drop tabs and newlines and read a backslash as a slash, so "/\t/evil" and
+    "/\\evil" lead off-site (and a newline would split the Location header): any such
+    character refuses the target, as does anything with a scheme or a host. Percent-escapes
+    stay escaped in the Location header, so "/%09/evil" is only a strange local path."""
+    if not target or not target.startswith("/") or _UNSAFE.search(target):
+        return default
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.scheme or parts.netloc:
+        return default
+    return target

@@ -5,10 +5,9 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from domain import links
 from domain.accounts.credentials import (
@@ -19,7 +18,8 @@ from domain.accounts.credentials import (
     user_for_reset_token,
 )
 from domain.accounts.forms import ForgotForm, LoginForm, RegistrationForm, ResetForm
-from domain.accounts.sessions import attempt_login, start_session
+from domain.accounts.limits import FORGOT_PER_ADDRESS, FORGOT_PER_MAILBOX, LOGIN_PER_ADDRESS, limiter, mailbox_key
+from domain.accounts.sessions import attempt_login, end_session, start_session
 from domain.client_info import client_ip
 from domain.links import safe_next
 from domain.outbox import notify
@@ -28,6 +28,7 @@ from portal import bp
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"])
 def login():
     """«Вход в личный кабинет»."""
     if current_user.is_authenticated:
@@ -44,8 +45,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    """«Выйти»: the session ends on the server too."""
+    end_session(current_user)
     return redirect(url_for("portal.login"))
 
 
@@ -92,6 +93,8 @@ def legal_document(key):
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(FORGOT_PER_ADDRESS, methods=["POST"])
+@limiter.limit(FORGOT_PER_MAILBOX, methods=["POST"], key_func=mailbox_key)
 def forgot():
     """«Забыли пароль?»: mails a one-time link; never says whether the e-mail is known."""
     form = ForgotForm()

@@ -26,6 +26,7 @@ else:
     os.environ.pop("REDIS_URL", None)
 
 import tasks  # noqa: E402
+from domain.accounts import limits  # noqa: E402
 from domain.accounts import credentials  # noqa: E402
 from models import ALL_MODELS, User, db, is_postgres  # noqa: E402
 
@@ -37,7 +38,7 @@ tasks.huey.immediate = True
 def app():
     from run import create_app, init_db
     application = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
-                              "SERVER_NAME": None})
+                              "SERVER_NAME": None, "BASE_URL": "http://localhost"})
     with application.app_context():
         init_db()
     return application
@@ -65,6 +66,14 @@ def clean_db(app):
         seed_demo_suppliers()
     for path in Path(app.config["OUTBOX_DIR"]).glob("*.eml"):
         path.unlink()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    """Every test starts with empty per-address counters (the suite logs in from
+    127.0.0.1 hundreds of times)."""
+    limits.limiter.reset()
     yield
 
 

@@ -46,16 +46,24 @@ def set_dispatcher(enqueue):
     _dispatch = enqueue
 
 
+def render(template: str, **context) -> tuple[str, str, str]:
+    """(subject, text, html) of templates/email/<template>.*.
+
+    The subject is plain text; the HTML part gets it as a value, autoescaped like every
+    other value there (an included .txt template would not be escaped)."""
+    context.setdefault("sent_line", sent_line())
+    subject = render_template(f"email/{template}.subject.txt", **context).strip()
+    return (subject, render_template(f"email/{template}.txt", **context),
+            render_template(f"email/{template}.html", subject=subject, **context))
+
+
 def email(recipient: str, template: str, *, appeal=None, **context) -> Notification | None:
     """Render templates/email/<template>.{txt,html} into an outbox row; None without a recipient."""
     if not recipient:
         return None
-    context.setdefault("sent_line", sent_line())
-    subject = render_template(f"email/{template}.subject.txt", **context).strip()
-    row = Notification.create(
-        channel=Notification.EMAIL, recipient=recipient, subject=subject, appeal=appeal,
-        body_text=render_template(f"email/{template}.txt", **context),
-        body_html=render_template(f"email/{template}.html", **context))
+    subject, text, html = render(template, **context)
+    row = Notification.create(channel=Notification.EMAIL, recipient=recipient, subject=subject,
+                              appeal=appeal, body_text=text, body_html=html)
     _pending().append(row.id)
     return row
 

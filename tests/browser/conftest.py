@@ -126,6 +126,7 @@ def live_server(app, smtp_server):
     """
     saved_settings = dict(tasks._settings)
     saved_csrf = app.config.get("WTF_CSRF_ENABLED", True)
+    saved_base = app.config["BASE_URL"]
     tasks.configure({"smtp_url": f"smtp://127.0.0.1:{smtp_server.port}"})
     app.config["WTF_CSRF_ENABLED"] = True
     tasks.huey.immediate = False
@@ -135,6 +136,7 @@ def live_server(app, smtp_server):
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    app.config["BASE_URL"] = f"http://127.0.0.1:{port}"  # the links in e-mails lead here
     try:
         yield SimpleNamespace(url=f"http://127.0.0.1:{port}", smtp=smtp_server.sink, app=app)
     finally:
@@ -147,6 +149,7 @@ def live_server(app, smtp_server):
         tasks._settings.clear()
         tasks._settings.update(saved_settings)
         app.config["WTF_CSRF_ENABLED"] = saved_csrf
+        app.config["BASE_URL"] = saved_base
 
 
 @pytest.fixture(autouse=True)
