@@ -4,7 +4,6 @@ corpus; the HTML part may then hold only the templates' own tags and attributes.
 import datetime as dt
 from html.parser import HTMLParser
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
