@@ -5,8 +5,11 @@ by default and RedisHuey when REDIS_URL is set. Tasks take ids, never objects.
 """
 import datetime as dt
 import logging
+import threading
+import time
 
 from huey import RedisHuey, SqliteHuey, crontab
+from peewee import fn
 
 import config
 from domain.files import storage, uploads
@@ -15,19 +18,27 @@ from models import Notification, connect_database, db, utcnow
 
 log = logging.getLogger(__name__)
 
+# Nobody reads task results: storing them would only fill Redis (or the queue file).
 if config.redis_url():
-    huey = RedisHuey("portal", url=config.redis_url())
+    huey = RedisHuey("portal", url=config.redis_url(), results=False)
 else:
-    huey = SqliteHuey("portal", filename=str(config.instance_dir() / "queue.sqlite3"))
+    huey = SqliteHuey("portal", filename=str(config.instance_dir() / "queue.sqlite3"),
+                      results=False)
 
 # Growing pauses between delivery attempts; after the last one the row waits for an admin.
 # Read at call time, so tests may swap in short delays.
 RETRY_DELAYS = [10, 30, 60, 300, 900, 3600]
-CLAIM_SECONDS = 300
+# A sender holds a row for CLAIM_SECONDS and renews the claim every CLAIM_RENEW_SECONDS
+# while its transport works: a crashed consumer's rows are free again within seconds, a
+# slow SMTP server never lets a second sender in.
+CLAIM_SECONDS = 10
+CLAIM_RENEW_SECONDS = 3
 # The sweep leaves rows alone for this long after they became due: their own enqueue (after
-# commit) or scheduled retry normally takes them first, and re-queuing a backlog every
-# minute would only fill the queue with tasks that find the row claimed.
-SWEEP_GRACE_SECONDS = 30
+# commit) or scheduled retry normally takes them first.
+SWEEP_GRACE_SECONDS = 10
+# A sweep that sees rows becoming due within this many seconds runs again when they do,
+# rather than at the next minute.
+SWEEP_AHEAD_SECONDS = 60
 
 _settings = {}
 
@@ -60,6 +71,13 @@ def _open_db():
         configure(settings_from_environment())
 
 
+@huey.on_startup()
+def _sweep_at_start():
+    """A consumer that (re)starts looks for rows a crashed one left behind at once."""
+    if not huey.immediate:
+        sweep_soon()
+
+
 def _claim(notification_id: int) -> bool:
     """Take the row for sending; False when it is sent or another sender holds it."""
     now = utcnow()
@@ -70,30 +88,80 @@ def _claim(notification_id: int) -> bool:
     return claimed == 1
 
 
+class ClaimKeeper:
+    """Renews a row's claim from a thread of its own while the transport works.
+
+    The claim lapses CLAIM_SECONDS after the sender dies, whatever the transport was doing;
+    while the sender lives, the claim never lapses under it."""
+
+    def __init__(self, notification_id: int):
+        self.notification_id = notification_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, daemon=True,
+                                        name=f"claim-{notification_id}")
+
+    def _renew(self):
+        while not self._stop.wait(CLAIM_RENEW_SECONDS):
+            with db.connection_context():
+                until = utcnow() + dt.timedelta(seconds=CLAIM_SECONDS)
+                (Notification.update(claimed_until=until)
+                 .where((Notification.id == self.notification_id)
+                        & Notification.sent_at.is_null()).execute())
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def _mark_sent(row: Notification):
+    """The transport accepted the row: record it before anything else happens."""
+    (Notification.update(attempts=row.attempts + 1, sent_at=utcnow(), claimed_until=None,
+                         last_error="")
+     .where(Notification.id == row.id).execute())
+
+
+def _record_failure(row: Notification, exc: Exception):
+    """Count the failed attempt and schedule the next one after a growing pause."""
+    attempt = row.attempts + 1
+    delay = RETRY_DELAYS[min(attempt - 1, len(RETRY_DELAYS) - 1)]
+    (Notification.update(attempts=attempt, last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                         claimed_until=None,
+                         next_attempt_at=utcnow() + dt.timedelta(seconds=delay))
+     .where(Notification.id == row.id).execute())
+    log.warning("notification %s failed (attempt %s): %s", row.id, attempt, exc)
+    if attempt < len(RETRY_DELAYS) and not huey.immediate:
+        deliver_notification.schedule((row.id,), delay=delay)
+
+
 @huey.task()
 def deliver_notification(notification_id: int):
-    """Send one outbox row exactly once; on failure schedule a later attempt."""
+    """Send one outbox row; on failure schedule a later attempt.
+
+    At least once, never twice by design: the claim lets one sender through, and the sent
+    mark is written the moment the transport accepts the message (before the SMTP QUIT),
+    so only a crash inside that instant can repeat it, with the same Message-ID."""
     with db.connection_context():
         if not _claim(notification_id):
-            return "skipped"
+            return
         row = Notification.get_by_id(notification_id)
+        accepted = []
+
+        def on_accepted():
+            _mark_sent(row)
+            accepted.append(True)
         try:
-            delivery.deliver(row, _settings)
+            with ClaimKeeper(notification_id):
+                delivery.deliver(row, _settings, on_accepted)
         except Exception as exc:  # noqa: BLE001 - any transport failure is retried
-            attempt = row.attempts + 1
-            delay = RETRY_DELAYS[min(attempt - 1, len(RETRY_DELAYS) - 1)]
-            (Notification.update(attempts=attempt, last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                                 claimed_until=None,
-                                 next_attempt_at=utcnow() + dt.timedelta(seconds=delay))
-             .where(Notification.id == notification_id).execute())
-            log.warning("notification %s failed (attempt %s): %s", notification_id, attempt, exc)
-            if attempt < len(RETRY_DELAYS) and not huey.immediate:
-                deliver_notification.schedule((notification_id,), delay=delay)
-            return "failed"
-        (Notification.update(attempts=row.attempts + 1, sent_at=utcnow(), claimed_until=None,
-                             last_error="")
-         .where(Notification.id == notification_id).execute())
-        return "sent"
+            if accepted:  # e.g. the connection broke after the server took the message
+                log.warning("notification %s: %s after the transport accepted it",
+                            notification_id, exc)
+                return
+            _record_failure(row, exc)
 
 
 def pending_ids(limit: int = 500, grace_seconds: float | None = None) -> list[int]:
@@ -109,14 +177,64 @@ def pending_ids(limit: int = 500, grace_seconds: float | None = None) -> list[in
     return [row.id for row in query]
 
 
-@huey.periodic_task(crontab(minute="*"))
-def sweep_outbox():
-    """Re-queue rows left unsent by a crashed consumer, a lost Redis or a missed enqueue."""
+def next_due_in() -> float | None:
+    """Seconds until the next unsent row becomes sweepable (a claim lapses, a retry's
+    grace ends), if one does within SWEEP_AHEAD_SECONDS; None otherwise."""
+    now = utcnow()
+    horizon = now + dt.timedelta(seconds=SWEEP_AHEAD_SECONDS)
+    grace = dt.timedelta(seconds=SWEEP_GRACE_SECONDS)
+    unsent = Notification.sent_at.is_null() & (Notification.attempts < len(RETRY_DELAYS))
+    claim = (Notification.select(fn.MIN(Notification.claimed_until))
+             .where(unsent & (Notification.claimed_until >= now)
+                    & (Notification.claimed_until <= horizon)).scalar())
+    retry = (Notification.select(fn.MIN(Notification.next_attempt_at))
+             .where(unsent & Notification.claimed_until.is_null()
+                    & (Notification.next_attempt_at > now - grace)
+                    & (Notification.next_attempt_at <= horizon - grace)).scalar())
+    moments = [m for m in (claim, retry + grace if retry else None) if m]
+    if not moments:
+        return None
+    return max(0.0, (min(moments) - now).total_seconds())
+
+
+_sweep_lock = threading.Lock()
+_sweep_scheduled_at = 0.0  # monotonic time of the follow-up sweep this process scheduled
+
+
+def _schedule_follow_up(delay: float):
+    """One follow-up sweep at a time per process, at the earliest moment asked for."""
+    global _sweep_scheduled_at
+    when = time.monotonic() + delay
+    with _sweep_lock:
+        if time.monotonic() < _sweep_scheduled_at <= when:
+            return
+        _sweep_scheduled_at = when
+    sweep_soon.schedule(delay=delay + 0.5)
+
+
+def sweep() -> int:
+    """Re-queue rows left unsent by a crashed consumer, a lost Redis or a missed enqueue;
+    come back as soon as more become due. Returns how many rows were queued."""
     with db.connection_context():
         ids = pending_ids()
+        wait = next_due_in()
     for notification_id in ids:
         deliver_notification(notification_id)
+    if wait is not None and not huey.immediate:
+        _schedule_follow_up(wait)
     return len(ids)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_outbox():
+    """Every minute: the sweep."""
+    return sweep()
+
+
+@huey.task()
+def sweep_soon():
+    """The sweep, run when rows become due between the minutes."""
+    return sweep()
 
 
 def enqueue(notification_id: int) -> bool:

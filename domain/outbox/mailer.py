@@ -33,8 +33,12 @@ def build_message(*, sender_name: str, sender: str, recipient: str, subject: str
     return msg
 
 
-def send(msg: EmailMessage, smtp_url: str | None, outbox_dir: str, timeout: float = 20):
-    """Hand the message to the SMTP server, or write it to the outbox folder."""
+def send(msg: EmailMessage, smtp_url: str | None, outbox_dir: str, timeout: float = 20,
+         on_accepted=lambda: None):
+    """Hand the message to the SMTP server, or write it to the outbox folder.
+
+    on_accepted() runs as soon as the server has accepted the message (before QUIT) or
+    the file is in place."""
     if not smtp_url:
         folder = Path(outbox_dir)
         folder.mkdir(parents=True, exist_ok=True)
@@ -42,6 +46,7 @@ def send(msg: EmailMessage, smtp_url: str | None, outbox_dir: str, timeout: floa
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(bytes(msg))
         tmp.rename(path)  # readers never see a half-written file
+        on_accepted()
         return
     url = urlparse(smtp_url)
     host, port = url.hostname or "127.0.0.1", url.port
@@ -57,6 +62,7 @@ def send(msg: EmailMessage, smtp_url: str | None, outbox_dir: str, timeout: floa
         if url.username:
             client.login(unquote(url.username), unquote(url.password or ""))
         client.send_message(msg)
+        on_accepted()
 
 
 def address_ok(value: str) -> bool:
