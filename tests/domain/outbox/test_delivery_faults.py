@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures imported from test_outbox are used as arguments
 """Issue 14: the queue under faults. No stored task results; a killed consumer's rows are
 sent again within seconds; the sent mark is written in the step the transport accepts."""
 import os
