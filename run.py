@@ -134,7 +134,8 @@ def _init_cli(app):
     @click.argument("email")
     @click.option("--password", required=True)
     @click.option("--role", type=click.Choice(["admin", "grid", "supplier"]), required=True)
-    @click.option("--supplier", default=None, help="Supplier name (for --role supplier)")
+    @click.option("--supplier", default=None,
+                  help="Supplier's ИНН or exact name (for --role supplier)")
     @click.option("--last-name", default="Сотрудник")
     @click.option("--first-name", default="")
     def create_staff_command(email, password, role, supplier, last_name, first_name):

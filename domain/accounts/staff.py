@@ -60,16 +60,27 @@ def reset_password(user: User, password: str, *, actor, ip="") -> None:
         audit("staff_password_reset", actor=actor, obj=user, details=user.email, ip=ip)
 
 
+def find_supplier(name_or_inn: str | None) -> Organization | None:
+    """A supplier by its ИНН or its exact name (quotes and all)."""
+    value = " ".join((name_or_inn or "").split())
+    kind = Organization.kind == Organization.SUPPLIER
+    if value.isdigit():
+        found = Organization.get_or_none(kind & (Organization.inn == value))
+        if found:
+            return found
+    return Organization.get_or_none(kind & (Organization.name == value))
+
+
 def create_staff(email, password, role, supplier=None, last_name="Сотрудник", first_name=""):
-    """A staff account bound to the grid company or to the named supplier (the command
-    line's create-staff); an existing account gets the new password and role.
-    LookupError when the supplier is unknown."""
+    """A staff account bound to the grid company or to the supplier named by its ИНН or
+    name (the command line's create-staff); an existing account gets the new password and
+    role. LookupError when the supplier is unknown."""
     with db.connection_context(), db.atomic():
         if role == User.SUPPLIER_CLERK:
-            org = Organization.get_or_none((Organization.kind == Organization.SUPPLIER)
-                                           & (Organization.name == supplier))
+            org = find_supplier(supplier)
             if not org:
-                raise LookupError(f"Гарантирующий поставщик «{supplier}» не найден")
+                raise LookupError(f"Гарантирующий поставщик «{supplier}» не найден: укажите "
+                                  f"ИНН или точное наименование")
         else:
             org = Organization.grid()
         user = User.by_email(email) or User(email=email.strip().lower())

@@ -22,9 +22,11 @@ def demo_data() -> list[str]:
     init_db()
     with db.connection_context():
         seed_demo_suppliers()
-    lines = []
+    lines = ["Гарантирующие поставщики (для create-staff --supplier: ИНН или наименование):"]
+    lines += [f"  ИНН {inn}  {name}" for name, inn, _inbox in DEMO_SUPPLIERS]
+    lines.append("Сотрудники:")
     for email, role, supplier, name in DEMO_STAFF:
         password = temporary_password()
         create_staff(email, password, role, supplier, name)
-        lines.append(f"{role:8} {email}  пароль: {password}")
+        lines.append(f"  {role:8} {email}  пароль: {password}")
     return lines

@@ -481,3 +481,21 @@ def test_outbox_states_filter_and_resend(staff, mailbox):
     assert staff["clerk"].post("/backoffice/outbox/action/", data={
         "action": "resend", "rowid": [str(queued.id)]}).status_code == 403
     assert Notification.get_by_id(queued.id).sent_at is None
+
+
+def test_demo_data_prints_suppliers_and_create_staff_takes_an_inn(app):
+    """`flask demo-data` lists the suppliers with their ИНН; `create-staff --supplier`
+    accepts the ИНН as well as the exact name, and names what is wrong otherwise."""
+    from domain.setup.seed import DEMO_SUPPLIERS
+    runner = app.test_cli_runner()
+    output = runner.invoke(args=["demo-data"]).output
+    for name, inn, _inbox in DEMO_SUPPLIERS:
+        assert f"ИНН {inn}  {name}" in output
+    name, inn, _inbox = DEMO_SUPPLIERS[1]
+    result = runner.invoke(args=["create-staff", "gp2@region-energo.ru", "--password",
+                                 "Staff-pass1", "--role", "supplier", "--supplier", inn])
+    assert result.exit_code == 0 and name in result.output
+    assert User.by_email("gp2@region-energo.ru").organization.name == name
+    result = runner.invoke(args=["create-staff", "gp3@region-energo.ru", "--password",
+                                 "Staff-pass1", "--role", "supplier", "--supplier", "1234"])
+    assert result.exit_code != 0 and "укажите ИНН или точное наименование" in result.output
