@@ -32,7 +32,7 @@ class Refusal(ValueError):
         """Put the messages beside the fields of a (WTForms) form they name; a message that
         names no field of the form joins form.form_errors (the whole form's)."""
         for name, message in (self.errors or {None: self.message}).items():
-            field = form._fields.get(name) if name else None
+            field = form[name] if name and name in form else None
             if field is None:
                 form.form_errors.append(message)
             else:
