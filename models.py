@@ -180,6 +180,17 @@ class User(BaseModel):
     def legal_form_label(self):
         return self.LEGAL_FORMS.get(self.legal_form, "")
 
+    @property
+    def under_point_14(self) -> bool:
+        """Whether this applicant's ТП application falls under п.14 of the Rules (Decree 861):
+        a person does; a sole trader or a company falls under п.12(1)."""
+        return self.legal_form == self.PERSON
+
+    @property
+    def application_point(self) -> str:
+        """'п.14' for a person, 'п.12(1)' for a sole trader or a company."""
+        return "п.14" if self.under_point_14 else "п.12(1)"
+
     def refresh_search_text(self):
         self.search_text = fold(" ".join(filter(None, (
             self.email, self.full_name, self.company_name, self.snils,
@@ -307,6 +318,8 @@ class Appeal(BaseModel):
     DRAFT, ACTIVE, ARCHIVE = "draft", "active", "archive"
     POWER_CHOICES = {"le15": "≤15 кВт", "15_150": ">15 и ≤150 кВт", "gt150": ">150 кВт"}
     SCHEME_CHOICES = {"permanent": "постоянная", "temporary": "временная"}
+    #: The ТП application's own fields: what a draft takes from its form.
+    TP_FIELDS = ("power", "scheme", "complies", "supplier")
 
     applicant = ForeignKeyField(User, backref="appeals", on_delete="CASCADE")
     kind = CharField(max_length=16, index=True)
@@ -358,7 +371,7 @@ class Appeal(BaseModel):
         """'≤15 кВт постоянная схема соответствует п.14 Правил' or 'Тема: …'."""
         if self.kind == self.MESSAGE:
             return f"Тема: {self.subject}"
-        point = "п.14" if self.applicant.legal_form == User.PERSON else "п.12(1)"
+        point = self.applicant.application_point
         parts = [self.power_label, f"{self.scheme_label} схема" if self.scheme else "",
                  (("соответствует" if self.complies else "не соответствует") + f" {point} Правил")
                  if self.complies is not None else ""]

@@ -2,15 +2,24 @@
 «Добавить статус», the reply, «Разместить документ», «В архив/Из архива», downloads.
 
 Every action is scoped through backoffice.scoping (an appeal the clerk cannot see is a 404,
-an action they may not take a 403) and runs one domain operation; a Refusal re-renders
-the page with the message next to its field and the clerk's input kept.
+an action they may not take a 403), reads its form (backoffice/forms.py) and runs one
+domain operation; a refusal re-renders the page with the message next to its field and
+the clerk's input kept.
 """
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
 from peewee import JOIN
 
 from backoffice.appeal_list import AppealListView, ArchiveView, InboxView, layout_part
+from backoffice.forms import (
+    ArchiveForm,
+    DocumentForm,
+    NumberForm,
+    ReplyForm,
+    StatusForm,
+    action_forms,
+)
 from backoffice.scoping import appeal_or_404, document_or_404
 from domain.appeals import access, casework, read_marks
 from domain.errors import Refusal
@@ -34,8 +43,8 @@ class AppealView(AppealListView):
     preset = "all"
     title = "Все обращения"
 
-    def _page(self, appeal: Appeal, errors=None, values=None, status=200):
-        """Render the appeal's page; errors/values keep a refused form's input."""
+    def _page(self, appeal: Appeal, refused: dict | None = None, status=200):
+        """Render the appeal's page; refused: {action: form} re-shown with input and errors."""
         applicant = User.get_by_id(appeal.applicant_id)
         appeal.applicant = applicant
         documents = list(Document.select(Document, Organization)
@@ -64,14 +73,12 @@ class AppealView(AppealListView):
                             on=(StatusEvent.organization == Organization.id), attr="organization")
                       .where(StatusEvent.appeal == appeal.id)
                       .order_by(StatusEvent.created_at, StatusEvent.id))
-        statuses = [s.name for s in StatusCatalog.select().where(StatusCatalog.active == True)  # noqa: E712
-                    .order_by(StatusCatalog.sort_order, StatusCatalog.name)]
         html = self.render(
             "backoffice/appeal_page.html", appeal=appeal, applicant=applicant, groups=groups,
-            signatures=signatures, posts=posts, events=events, statuses=statuses,
-            doc_types=[t.name for t in casework.organization_document_types()],
-            comment_html=clean_html(appeal.comment_html), errors=errors or {},
-            values=values or {}, can=lambda action: access.may(current_user, appeal, action),
+            signatures=signatures, posts=posts, events=events,
+            forms=action_forms(_statuses(), _document_types(), refused),
+            comment_html=clean_html(appeal.comment_html),
+            can=lambda action: access.may(current_user, appeal, action),
             unread=read_marks.unread_for_staff(appeal, current_user))
         return html, status
 
@@ -84,67 +91,64 @@ class AppealView(AppealListView):
         read_marks.mark_seen_by_staff(appeal, current_user, opened)
         return result
 
-    def _act(self, appeal_id, action, run, success, values=None):
-        """Run one casework operation; a refusal re-renders the page with the message."""
+    def _act(self, appeal_id, action, make_form, run, success):
+        """Read the action's form and run one casework operation with it; a refusal
+        re-renders the page with the form's input and the message beside its field."""
         appeal = appeal_or_404(appeal_id, action=action)
-        try:
-            result = run(appeal)
-        except Refusal as exc:
-            return self._page(appeal, errors={exc.field or action: str(exc)},
-                              values=values or {}, status=400)
-        flash(success(result) if callable(success) else success, "success")
-        return redirect(url_for(".details", appeal_id=appeal.id))
+        form = make_form()
+        if form.validate():
+            try:
+                result = run(appeal, form)
+            except Refusal as exc:
+                exc.show_on(form)
+            else:
+                flash(success(result) if callable(success) else success, "success")
+                return redirect(url_for(".details", appeal_id=appeal.id))
+        return self._page(appeal, {action: form}, status=400)
 
     @expose("/<int:appeal_id>/number", methods=("POST",))
     def number(self, appeal_id):
         """«Присвоить регистрационный номер»: blank means the next number."""
-        typed = request.form.get("number", "")
-        return self._act(appeal_id, access.NUMBER,
-                         lambda a: casework.assign_number(a, current_user, typed),
-                         lambda number: f"Присвоен регистрационный номер: {number}",
-                         {"number": typed})
+        return self._act(appeal_id, access.NUMBER, NumberForm,
+                         lambda a, f: casework.assign_number(a, current_user, f.number.data),
+                         lambda number: f"Присвоен регистрационный номер: {number}")
 
     @expose("/<int:appeal_id>/status", methods=("POST",))
     def status(self, appeal_id):
         """«Добавить статус»: the free text wins over the catalogue choice."""
-        text = (request.form.get("custom_status") or "").strip() or request.form.get("status", "")
-        return self._act(appeal_id, access.STATUS,
-                         lambda a: casework.add_status(a, current_user, text),
-                         f"Добавлен статус: {' '.join(text.split())}",
-                         {"status": request.form.get("status", ""),
-                          "custom_status": request.form.get("custom_status", "")})
+        return self._act(appeal_id, access.STATUS, lambda: StatusForm(_statuses()),
+                         lambda a, f: casework.add_status(a, current_user, f.text()),
+                         lambda event: f"Добавлен статус: {event.text}")
 
     @expose("/<int:appeal_id>/post", methods=("POST",))
     def post(self, appeal_id):
         """The reply box: rich text (sanitised) and attachments."""
-        body = request.form.get("body", "")
-        files = request.files.getlist("files")
-        return self._act(appeal_id, access.POST,
-                         lambda a: casework.add_staff_post(a, current_user, body, files),
-                         "Ответ отправлен заявителю", {"body": body})
+        return self._act(appeal_id, access.POST, ReplyForm,
+                         lambda a, f: casework.add_staff_post(a, current_user, f.body.data,
+                                                              f.files.data or ()),
+                         "Ответ отправлен заявителю")
 
     @expose("/<int:appeal_id>/document", methods=("POST",))
     def document(self, appeal_id):
         """«Разместить документ»: file, type, whether the applicant must sign."""
-        file = request.files.get("file")
-        doc_type = request.form.get("doc_type", "")
-        sign = bool(request.form.get("needs_signature"))
-        return self._act(appeal_id, access.DOCUMENT,
-                         lambda a: casework.place_document(a, current_user, file, doc_type, sign),
-                         "Документ размещен", {"doc_type": doc_type, "needs_signature": sign})
+        return self._act(appeal_id, access.DOCUMENT, lambda: DocumentForm(_document_types()),
+                         lambda a, f: casework.place_document(a, current_user, f.file.data,
+                                                              f.doc_type.data,
+                                                              f.needs_signature.data),
+                         "Документ размещен")
 
     @expose("/<int:appeal_id>/archive", methods=("POST",))
     def to_archive(self, appeal_id):
         """«В архив»."""
-        return self._act(appeal_id, access.ARCHIVE,
-                         lambda a: casework.archive(a, current_user),
+        return self._act(appeal_id, access.ARCHIVE, ArchiveForm,
+                         lambda a, f: casework.archive(a, current_user),
                          "Обращение перемещено в архив")
 
     @expose("/<int:appeal_id>/unarchive", methods=("POST",))
     def from_archive(self, appeal_id):
         """«Из архива»."""
-        return self._act(appeal_id, access.ARCHIVE,
-                         lambda a: casework.unarchive(a, current_user),
+        return self._act(appeal_id, access.ARCHIVE, ArchiveForm,
+                         lambda a, f: casework.unarchive(a, current_user),
                          "Обращение возвращено из архива")
 
     @expose("/<int:appeal_id>/documents/<int:document_id>")
@@ -159,6 +163,17 @@ class AppealView(AppealListView):
         return send_file(handle, mimetype=document.content_type or "application/octet-stream",
                          as_attachment=True, download_name=document.file_name,
                          max_age=0, etag=document.sha256)
+
+
+def _statuses() -> list[str]:
+    """The active statuses of the catalogue, in its order."""
+    return [s.name for s in StatusCatalog.select().where(StatusCatalog.active == True)  # noqa: E712
+            .order_by(StatusCatalog.sort_order, StatusCatalog.name)]
+
+
+def _document_types() -> list[str]:
+    """The organisations' document types a clerk can place."""
+    return [t.name for t in casework.organization_document_types()]
 
 
 def add_views(admin):

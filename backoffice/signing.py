@@ -12,6 +12,7 @@ from flask import Blueprint, flash, jsonify, redirect, request, send_file, url_f
 from flask_login import current_user
 
 from backoffice.access import is_staff, refuse
+from backoffice.forms import PaymentForm
 from backoffice.scoping import appeal_or_404, document_or_404
 from domain.appeals import access, payments
 from domain.errors import Refusal
@@ -79,9 +80,9 @@ def signed_zip(appeal_id, document_id):
 def record_payment(appeal_id):
     """«Отметить оплату»: the invoice is paid, the contract is concluded (п.14 / п.12(1))."""
     appeal = appeal_or_404(appeal_id, action=access.STATUS)
+    form = PaymentForm()
     try:
-        payments.record_payment(appeal, current_user._get_current_object(),
-                                request.form.get("note", ""))
+        payments.record_payment(appeal, current_user._get_current_object(), form.note.data or "")
     except PermissionError:
         flash("Оплату отмечает сетевая организация", "error")
     except Refusal as exc:

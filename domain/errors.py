@@ -1,7 +1,8 @@
 """The one refusal type of the domain: what the user did that cannot be done, in Russian.
 
 Every operation that refuses raises Refusal; views catch it and show `message` next to the
-form field it names (`errors` maps several fields at once), or answer `status` to a script.
+form field it names (`errors` maps several fields at once; show_on() puts them on a WTForms
+form), or answer `status` to a script.
 Nothing is ever decided by reading the message text.
 """
 
@@ -26,6 +27,16 @@ class Refusal(ValueError):
 
     def __str__(self):
         return self.message
+
+    def show_on(self, form):
+        """Put the messages beside the fields of a (WTForms) form they name; a message that
+        names no field of the form joins form.form_errors (the whole form's)."""
+        for name, message in (self.errors or {None: self.message}).items():
+            field = form[name] if name and name in form else None
+            if field is None:
+                form.form_errors.append(message)
+            else:
+                field.errors = [*field.errors, message]
 
     @classmethod
     def of(cls, errors: dict, status: int = 400) -> "Refusal":

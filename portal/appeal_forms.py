@@ -1,9 +1,10 @@
 """«Создание заявки на технологическое присоединение» and «Создание обращения».
 
 The ТП form saves drafts, reopens them, deletes them and sends them; the message form
-sends at once. Files come either as tokens of JavaScript uploads (portal/uploads.py) or
-with the form itself; on any refusal the form is shown again with every value and every
-uploaded file kept. Documents of the applicant's appeals download from /documents/<id>.
+sends at once (both WTForms of portal/forms.py). Files come either as tokens of JavaScript
+uploads (portal/uploads.py) or with the form itself; on any refusal the form is shown again
+with every value and every uploaded file kept, the messages beside their fields. Documents
+of the applicant's appeals download from /documents/<id>.
 """
 import io
 
@@ -21,13 +22,13 @@ from flask import (
 from flask_login import current_user
 
 from domain.appeals import application_form, filing, rules
-from domain.errors import Refusal as AppealError
-from domain.files import storage
-from domain.files.uploads import max_upload_mb
+from domain.errors import Refusal
+from domain.files import storage, uploads
 from domain.links import safe_next
-from domain.text import clean_rich_text, is_blank
 from models import Appeal, Document, Organization, Setting, db
-from portal import bp, uploads
+from portal import bp
+from portal.forms import DocumentsForm, MessageForm, TpForm
+from portal.uploads import store_raw_body
 from portal.web import applicant_required, own_appeal_or_404, own_document_or_404
 
 SENT_TP_NOTICE = ("Заявка на технологическое присоединение успешно создана и отправлена в "
@@ -84,57 +85,67 @@ def document_applies(when: str, kind: str, power: str | None) -> bool:
     return kind == application_form.P9 and power == "gt150"
 
 
+# ---- both forms ----------------------------------------------------------------------------
+
+def _carried_uploads(user, form) -> tuple[list[dict], Refusal | None]:
+    """The uploads the form carries and the files posted with it (stored and tokenised now,
+    so that a re-shown form keeps them); the refusal of the files that were not stored."""
+    pending = uploads.read_pending(user, form.upload.data, form.upload_type.data,
+                                   filing.DEFAULT_DOC_TYPE, drop=form.drop_upload.data)
+    stored, refusal = uploads.store_pending(user, form.files.data or (), form.files_type.data)
+    return pending + stored, refusal
+
+
+def _validated(form, refusal: Refusal | None) -> bool:
+    """The form's own checks, and the refusal of its posted files beside «files»."""
+    valid = form.validate()
+    if refusal:
+        refusal.show_on(form)
+    return valid and refusal is None
+
+
 # ---- the ТП form ---------------------------------------------------------------------------
 
-def _tp_values(appeal: Appeal | None = None) -> dict:
-    """The form's values: from the posted form, else from the draft, else empty."""
-    if request.method == "POST":
-        form = request.form
-        return {"power": form.get("power") or "", "scheme": form.get("scheme") or "",
-                "complies": form.get("complies") or "", "supplier": form.get("supplier") or "",
-                "comment_html": clean_rich_text(form.get("comment"))}
-    if appeal is not None:
-        return {"power": appeal.power or "", "scheme": appeal.scheme or "",
-                "complies": {True: "yes", False: "no"}.get(appeal.complies, ""),
-                "supplier": str(appeal.supplier_id or ""), "comment_html": appeal.comment_html}
-    return {"power": "", "scheme": "", "complies": "", "supplier": "", "comment_html": ""}
+def _draft_documents(appeal: Appeal | None) -> list:
+    """The applicant's documents saved with the draft."""
+    if appeal is None or not appeal.id:
+        return []
+    return list(Document.select().where((Document.appeal == appeal.id)
+                                        & (Document.party == "applicant"))
+                .order_by(Document.created_at, Document.id))
 
 
-def _render_tp(appeal, values, pending, errors=None, status=200):
+def _tp_form(appeal: Appeal | None, documents) -> TpForm:
+    """The ТП form: the posted one, else the draft's values, else empty."""
+    form_class = TpForm.of(documents)
+    choices = (list(Organization.suppliers()), filing.applicant_document_types())
+    if request.method == "POST" or appeal is None:
+        return form_class(*choices)
+    return form_class(*choices, obj=appeal, comment=appeal.comment_html)
+
+
+def _render_tp(appeal, form: TpForm, documents, pending, status=200):
     user = current_user._get_current_object()
-    complies = filing._parse_complies(values["complies"])
-    kind = application_form.category(user.legal_form, values["power"] or None, complies)
-    documents = []
-    if appeal is not None and appeal.id:
-        documents = list(Document.select().where((Document.appeal == appeal.id)
-                                                 & (Document.party == "applicant"))
-                         .order_by(Document.created_at, Document.id))
-    required = [(when, text, document_applies(when, kind, values["power"]))
+    kind = application_form.category(user.legal_form, form.power.data, form.complies.data)
+    required = [(when, text, document_applies(when, kind, form.power.data))
                 for when, text in REQUIRED_DOCUMENTS]
     return render_template(
-        "portal/appeal_form.tp.html", appeal=appeal, values=values, pending=pending,
-        errors=errors or {}, documents=documents, suppliers=list(Organization.suppliers()),
-        doc_types=filing.applicant_document_types(), point=rules.application_point(user),
-        point_text=rules.point_text(user), required=required,
-        representative_note=REPRESENTATIVE_NOTE, warning=WARNING,
-        max_mb=max_upload_mb(),
-        needs_confirmation=Setting.flag("require_confirmed") and not user.confirmed,
-        confirmation_help=rules.confirmation_help(user),
-        power_choices=Appeal.POWER_CHOICES, scheme_choices=Appeal.SCHEME_CHOICES,
-        form_kind=kind), status
+        "portal/appeal_form.tp.html", appeal=appeal, form=form, pending=pending,
+        documents=documents, point=user.application_point, point_text=rules.point_text(user),
+        required=required, representative_note=REPRESENTATIVE_NOTE, warning=WARNING,
+        max_mb=uploads.max_upload_mb(),
+        needs_confirmation=Setting.flag("require_confirmed") and not user.confirmed), status
 
 
-def _docx_response(user, values):
-    """The application form for the chosen category as a download."""
-    supplier = None
-    try:
-        supplier = filing._parse_supplier(values.get("supplier"))
-    except AppealError:
-        supplier = None
-    power = values.get("power") if values.get("power") in Appeal.POWER_CHOICES else None
-    scheme = values.get("scheme") if values.get("scheme") in Appeal.SCHEME_CHOICES else None
-    name, data = application_form.build(user, Organization.grid(), power, scheme,
-                                        filing._parse_complies(values.get("complies")), supplier)
+def _docx_response(user, form: TpForm):
+    """The application form for the chosen category as a download; a choice the form
+    refuses counts as not made."""
+    form.validate()
+    chosen = {name: None if form[name].errors else value
+              for name, value in form.tp_fields().items()}
+    name, data = application_form.build(
+        user, Organization.grid(), power=chosen["power"], scheme=chosen["scheme"],
+        complies=chosen["complies"], supplier=chosen["supplier"])
     response = send_file(io.BytesIO(data), as_attachment=True, download_name=name,
                          mimetype="application/vnd.openxmlformats-officedocument."
                                   "wordprocessingml.document", max_age=0)
@@ -142,51 +153,36 @@ def _docx_response(user, values):
     return response
 
 
-def _document_types_from_form() -> dict:
-    types = {}
-    for key, value in request.form.items():
-        if key.startswith("doc_type_") and key[9:].isdigit():
-            types[int(key[9:])] = value
-    return types
-
-
 def _handle_tp_post(appeal: Appeal | None):
     """Save, send, delete or download from the ТП form."""
     user = current_user._get_current_object()
-    values = _tp_values(appeal)
-    action = request.form.get("action", "save")
-    if request.form.get("delete_doc"):
-        action = "delete_doc"
-    drop = request.form.get("drop_upload")
-    pending = uploads.pending_from_form(user, drop=drop)
+    documents = _draft_documents(appeal)
+    form = _tp_form(appeal, documents)
+    action = "delete_doc" if form.delete_doc.data else form.action.data
     if action == "download":
-        return _docx_response(user, values)
+        return _docx_response(user, form)
     if action == "delete":
         if appeal is None:
             return redirect(_list_url())
         filing.delete_draft(appeal)
         flash("Черновик удален", "success")
         return redirect(_list_url(state="draft"))
-    new_items, upload_error = uploads.store_form_files(user)
-    pending += new_items
-    if drop:
-        return _render_tp(appeal, values, pending)
-    if upload_error:
-        return _render_tp(appeal, values, pending, {"files": upload_error}, 400)
-    removed = set(request.form.getlist("remove_doc"))
-    if action == "delete_doc":
-        removed.add(request.form["delete_doc"])
-    saved, keys = None, []
+    pending, refusal = _carried_uploads(user, form)
+    if form.drop_upload.data:
+        return _render_tp(appeal, form, documents, pending)
+    if not _validated(form, refusal):
+        return _render_tp(appeal, form, documents, pending, 400)
+    keys = []
     try:
         with db.atomic():
-            saved = filing.save_draft(user, Appeal.TP, appeal, values, pending)
-            filing.set_document_types(saved, _document_types_from_form())
-            keys = filing.delete_documents(saved, removed)
+            saved = filing.save_draft(user, Appeal.TP, appeal, form.draft_fields(), pending)
+            filing.set_document_types(saved, form.document_types())
+            keys = filing.delete_documents(saved, form.removed_documents())
             if action == "send":
                 filing.send_appeal(saved)
-    except AppealError as exc:
-        return _render_tp(appeal, values, pending,
-                          exc.errors or {"form": exc.message}, 400)
+    except Refusal as exc:
+        form.add_refusal(exc)
+        return _render_tp(appeal, form, documents, pending, 400)
     filing.discard_files(keys)
     if action == "send":
         flash(SENT_TP_NOTICE, "success")
@@ -204,7 +200,7 @@ def new_application():
     """«Заявка на технологическое присоединение (в том числе временное)»: a new one."""
     if request.method == "POST":
         return _handle_tp_post(None)
-    return _render_tp(None, _tp_values(), [])
+    return _render_tp(None, _tp_form(None, []), [], [])
 
 
 @bp.route("/appeals/<int:appeal_id>/edit", methods=["GET", "POST"])
@@ -220,70 +216,53 @@ def edit_draft(appeal_id):
         return _message_view(appeal)
     if request.method == "POST":
         return _handle_tp_post(appeal)
-    return _render_tp(appeal, _tp_values(appeal), [])
+    documents = _draft_documents(appeal)
+    return _render_tp(appeal, _tp_form(appeal, documents), documents, [])
 
 
 @bp.route("/appeals/new/tp/form.docx")
 @applicant_required
 def application_form_docx():
     """«Скачать форму заявки» as a link: ?power=&scheme=&complies=&supplier=."""
-    return _docx_response(current_user._get_current_object(), request.args.to_dict())
+    form = TpForm(list(Organization.suppliers()), filing.applicant_document_types(),
+                  formdata=request.args)
+    return _docx_response(current_user._get_current_object(), form)
 
 
 # ---- the message form ----------------------------------------------------------------------
 
-def _message_values(appeal: Appeal | None = None) -> dict:
-    if request.method == "POST":
-        form = request.form
-        return {"subject": (form.get("subject") or "").strip(),
-                "organization": form.get("organization") or "",
-                "body_html": clean_rich_text(form.get("body"))}
-    if appeal is not None:
-        return {"subject": appeal.subject, "organization": str(appeal.organization_id or ""),
-                "body_html": appeal.comment_html}
-    return {"subject": "", "organization": "", "body_html": ""}
+def _message_form(appeal: Appeal | None) -> MessageForm:
+    """The message form: the posted one, else the draft's values, else empty."""
+    choices = (filing.message_recipients(current_user), filing.applicant_document_types())
+    if request.method == "POST" or appeal is None:
+        return MessageForm(*choices)
+    return MessageForm(*choices, subject=appeal.subject, organization=appeal.organization_id,
+                       body=appeal.comment_html)
 
 
-def _render_message(appeal, values, pending, errors=None, status=200):
-    user = current_user._get_current_object()
-    recipients = filing.message_recipients(user)
-    if not values["organization"] and len(recipients) == 1:
-        values = dict(values, organization=str(recipients[0].id))
-    return render_template(
-        "portal/appeal_form.message.html", appeal=appeal, values=values, pending=pending,
-        errors=errors or {}, recipients=recipients, doc_types=filing.applicant_document_types(),
-        max_mb=max_upload_mb()), status
+def _render_message(appeal, form: MessageForm, pending, status=200):
+    return render_template("portal/appeal_form.message.html", appeal=appeal, form=form,
+                           pending=pending, max_mb=uploads.max_upload_mb()), status
 
 
 def _message_view(appeal: Appeal | None):
     """Show or send the message form (a draft of a message sends the same way)."""
     user = current_user._get_current_object()
-    values = _message_values(appeal)
+    form = _message_form(appeal)
     if request.method != "POST":
-        return _render_message(appeal, values, [])
-    drop = request.form.get("drop_upload")
-    pending = uploads.pending_from_form(user, drop=drop)
-    new_items, upload_error = uploads.store_form_files(user)
-    pending += new_items
-    if drop:
-        return _render_message(appeal, values, pending)
-    errors = {}
-    if not values["subject"]:
-        errors["subject"] = "Введите тему сообщения"
-    if not values["organization"]:
-        errors["organization"] = "Выберите получателя сообщения"
-    if is_blank(values["body_html"]):
-        errors["body"] = "Введите текст сообщения"
-    if upload_error:
-        errors["files"] = upload_error
-    if errors:
-        return _render_message(appeal, values, pending, errors, 400)
+        return _render_message(appeal, form, [])
+    pending, refusal = _carried_uploads(user, form)
+    if form.drop_upload.data:
+        return _render_message(appeal, form, pending)
+    if not _validated(form, refusal):
+        return _render_message(appeal, form, pending, 400)
     try:
         with db.atomic():
-            saved = filing.save_draft(user, Appeal.MESSAGE, appeal, values, pending)
+            saved = filing.save_draft(user, Appeal.MESSAGE, appeal, form.draft_fields(), pending)
             filing.send_appeal(saved)
-    except AppealError as exc:
-        return _render_message(appeal, values, pending, exc.errors or {"form": exc.message}, 400)
+    except Refusal as exc:
+        exc.show_on(form)
+        return _render_message(appeal, form, pending, 400)
     flash(SENT_MESSAGE_NOTICE, "success")
     return redirect(_list_url())
 
@@ -340,28 +319,21 @@ def appeal_add_documents(appeal_id):
     back = safe_next(request.values.get("next"), _appeal_url(appeal))
     try:
         if raw:
-            item = uploads.store_raw_body()
+            item = store_raw_body()
             item["doc_type"] = request.headers.get("X-Doc-Type") or filing.DEFAULT_DOC_TYPE
-            try:
-                documents = filing.add_applicant_documents(appeal, user, stored=[item])
-            except BaseException:
-                storage.delete(item["key"])
-                raise
+            documents = filing.add_applicant_documents(appeal, user, stored=[item])
             return jsonify(documents=[{"id": d.id, "name": d.file_name, "type": d.doc_type,
                                        "size_label": f"{d.size / 1048576:.1f}мб",
                                        "url": url_for("portal.document_download",
                                                       document_id=d.id)}
                                       for d in documents]), 201
-        files = [f for f in request.files.getlist("files") if f and f.filename]
-        types = request.form.getlist("doc_type")
-        pairs = [(f, types[i] if i < len(types) else (types[0] if types else None))
-                 for i, f in enumerate(files)]
+        pairs = DocumentsForm().file_pairs()
         if not pairs:
-            raise AppealError("Выберите файлы", "files")
+            raise Refusal("Выберите файлы", "files")
         documents = filing.add_applicant_documents(appeal, user, files=pairs)
-    except AppealError as exc:
+    except Refusal as exc:
         if raw:
-            return jsonify(error=exc.message), 413 if "больше" in exc.message else 400
+            return jsonify(error=exc.message), exc.status
         if exc.documents:
             flash(f"Добавлено документов: {len(exc.documents)}", "success")
         flash(exc.message, "error")

@@ -1,7 +1,7 @@
 """The appeal page: header, marks of what is new, the thread, statuses and documents.
 
-Opening the page marks the appeal read for the applicant. The reply box posts to the
-thread through appeals.add_applicant_post. A bounded number of queries per page: the
+Opening the page marks the appeal read for the applicant. The reply box (ReplyForm) posts to
+the thread through filing.add_applicant_post. A bounded number of queries per page: the
 appeal, the organisations (a small table, read once), posts, statuses, documents.
 """
 from urllib.parse import parse_qsl, urlencode
@@ -16,6 +16,7 @@ from domain.errors import Refusal
 from domain.text import clean_html
 from models import Appeal, Document, Organization, Post, StatusEvent
 from portal import bp
+from portal.forms import ReplyForm
 from portal.web import applicant_required, own_appeal_or_404
 
 
@@ -86,15 +87,17 @@ def document_groups(appeal: Appeal, documents: list, orgs: dict) -> list:
 
 
 
-def render_appeal(appeal: Appeal, back: str, body: str = "", errors: dict | None = None,
+def render_appeal(appeal: Appeal, back: str, reply: ReplyForm | None = None,
                   status: int = 200):
     """The appeal page (also re-shown with the reply's errors and text kept)."""
     context = page_context(appeal)
     marks = {"status": appeal.new_status_for_applicant, "post": appeal.new_post_for_applicant}
     doc_types = appeal_domain.applicant_document_types() if appeal.state == Appeal.ACTIVE else []
+    if reply is None and appeal.state == Appeal.ACTIVE:
+        reply = ReplyForm(doc_types, formdata=None)
     return render_template("portal/appeal.html", appeal=appeal, back=back, doc_types=doc_types,
-                           back_url=back_url(back), marks=marks, body=body,
-                           errors=errors or {}, **context), status
+                           back_url=back_url(back), marks=marks, reply=reply,
+                           **context), status
 
 
 @bp.route("/appeals/<int:appeal_id>")
@@ -113,16 +116,16 @@ def appeal(appeal_id):
 def appeal_reply(appeal_id):
     """The applicant writes to the thread, optionally with files (not in a draft or archive)."""
     item = own_appeal_or_404(appeal_id)
-    back = list_query_string(request.form.get("back"))
-    body = clean_html(request.form.get("body"))
-    doc_type = request.form.get("doc_type") or None
-    files = [(f, doc_type) for f in request.files.getlist("files") if f and f.filename]
+    form = ReplyForm(appeal_domain.applicant_document_types())
+    back = list_query_string(form.back.data)
     try:
-        appeal_domain.add_applicant_post(item, current_user._get_current_object(), body, files)
+        appeal_domain.add_applicant_post(item, current_user._get_current_object(),
+                                         form.body.data, form.file_pairs())
     except Refusal as exc:
         if item.state != Appeal.ACTIVE:
             flash(exc.message, "error")
             return redirect(url_for("portal.appeal", appeal_id=item.id, back=back or None))
-        return render_appeal(item, back, body, exc.errors or {"body": exc.message}, 400)
+        exc.show_on(form)
+        return render_appeal(item, back, form, 400)
     flash("Сообщение отправлено", "success")
     return redirect(url_for("portal.appeal", appeal_id=item.id, back=back or None) + "#thread")

@@ -181,7 +181,7 @@ def appeal_signing(appeal: Appeal) -> SimpleNamespace:
         payments=payments.payment_documents(appeal) if payments.offer_path(appeal) else [],
         supply_start=state.supply_start(appeal),
         payment_url=url_for("portal.attach_payment", appeal_id=appeal.id),
-        point="п.14" if current_user.legal_form == "fl" else "п.12(1)")
+        point=current_user.application_point)
 
 
 CADESPLUGIN_API = "vendor/cadesplugin_api.js"

@@ -20,9 +20,11 @@ from domain.appeals.access import (
     require,
     side_of,
 )
+from domain.appeals.filing import DEFAULT_DOC_TYPE
+from domain.appeals.rules import BODY_MISSING
 from domain.client_info import client_ip
 from domain.errors import Refusal
-from domain.files import storage
+from domain.files import uploads
 from domain.links import portal_link
 from domain.outbox import notify
 from domain.text import clean_rich_text, html_to_text, is_blank
@@ -33,7 +35,6 @@ from models import (
     DocumentType,
     Organization,
     Post,
-    Setting,
     StatusEvent,
     User,
     audit,
@@ -42,6 +43,9 @@ from models import (
 
 MAX_NUMBER_LENGTH = 64
 MAX_STATUS_LENGTH = 500
+STATUS_MISSING = "Выберите статус из списка или введите свой"
+FILE_MISSING = "Выберите файл"
+DOC_TYPE_MISSING = "Выберите тип документа"
 ARCHIVED_TEXT = "Обращение перемещено в архив"
 UNARCHIVED_TEXT = "Обращение возвращено из архива"
 
@@ -64,31 +68,6 @@ def _notify(appeal: Appeal, template: str, **context):
     # notify.email keeps `appeal` for the outbox row; templates see it as `case`.
     return notify.email(applicant.notify_email, template, appeal=appeal, case=appeal,
                         link=portal_link(appeal), **context)
-
-
-def _max_upload_bytes() -> int:
-    try:
-        return int(float(Setting.value_of("max_upload_mb")) * 1024 * 1024)
-    except ValueError:
-        return 30 * 1024 * 1024
-
-
-def _store(file) -> storage.Stored:
-    """Stream an uploaded file to storage; Russian error when too large.
-
-    An organisation's file may be signed with КЭП, so its Streebog-256/512 are computed
-    in the same pass (stored on the Document; signing checks against them)."""
-    try:
-        return storage.save_stream(file.stream, _max_upload_bytes(),
-                                   extra_digests=tuple(storage.EXTRA_DIGESTS))
-    except storage.TooLarge:
-        raise Refusal(
-            f"Файл «{file.filename}» больше {Setting.value_of('max_upload_mb')} МБ", "file") from None
-
-
-def _file_name(file) -> str:
-    name = (getattr(file, "filename", "") or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return name[:255] or "файл"
 
 
 # Operations ------------------------------------------------------------------------
@@ -146,7 +125,7 @@ def add_status(appeal: Appeal, clerk: User, text: str) -> StatusEvent:
     """«Добавить статус»: a catalogue status or a free text."""
     text = " ".join((text or "").split())
     if not text:
-        raise Refusal("Выберите статус из списка или введите свой", "status")
+        raise Refusal(STATUS_MISSING, "status")
     if len(text) > MAX_STATUS_LENGTH:
         raise Refusal("Текст статуса слишком длинный", "status")
     with write_transaction():
@@ -165,16 +144,16 @@ def add_status(appeal: Appeal, clerk: User, text: str) -> StatusEvent:
 
 
 def add_staff_post(appeal: Appeal, clerk: User, body_html: str, files=()) -> Post:
-    """A reply in the appeal's thread, with optional attachments."""
+    """A reply in the appeal's thread, with optional attachments («Иное»); a refused file
+    refuses the whole reply."""
     body = clean_rich_text(body_html)
-    files = [f for f in files or () if f and getattr(f, "filename", "")]
-    if is_blank(body) and not files:
-        raise Refusal("Введите текст сообщения", "body")
-    stored = []
-    try:
-        for file in files:
-            saved = _store(file)
-            stored.append((file, *saved, saved.digests))
+    items, refused = uploads.store_files([(file, DEFAULT_DOC_TYPE) for file in files or ()],
+                                         for_organization=True)
+    with uploads.discarded_on_failure(items):
+        if refused:
+            raise refused
+        if is_blank(body) and not items:
+            raise Refusal(BODY_MISSING, "body")
         with write_transaction():
             appeal = locked_appeal(appeal)
             require(clerk, appeal, POST)
@@ -182,13 +161,10 @@ def add_staff_post(appeal: Appeal, clerk: User, body_html: str, files=()) -> Pos
             now = utcnow()
             post = Post.create(appeal=appeal, author=clerk, side=side_of(org), organization=org,
                                body_html=body, created_at=now)
-            names = []
-            for file, key, size, sha, digests in stored:
-                Document.create(appeal=appeal, post=post, party=side_of(org), organization=org,
-                                doc_type="Иное", file_name=_file_name(file),
-                                content_type=_content_type(file), size=size, sha256=sha,
-                                **digests, storage_key=key, uploaded_by=clerk, created_at=now)
-                names.append(_file_name(file))
+            names = [uploads.create_document(appeal, item, party=side_of(org), organization=org,
+                                             uploaded_by=clerk, doc_type=item["doc_type"],
+                                             post=post).file_name
+                     for item in items]
             appeal.new_post_for_applicant = True
             _touch(appeal, now)  # the post is saved: refresh_search reads it
             appeal.save()
@@ -196,15 +172,7 @@ def add_staff_post(appeal: Appeal, clerk: User, body_html: str, files=()) -> Pos
                   details=f"ответ{'; файлы: ' + ', '.join(names) if names else ''}", ip=client_ip())
             _notify(appeal, "appeal_post", text=html_to_text(body), files=names,
                     from_supplier=org.kind == Organization.SUPPLIER, organization=org)
-    except BaseException:
-        for _file, key, _size, _sha, _digests in stored:
-            storage.delete(key)
-        raise
     return post
-
-
-def _content_type(file) -> str:
-    return (getattr(file, "mimetype", "") or "application/octet-stream")[:255]
 
 
 def organization_document_types():
@@ -218,32 +186,25 @@ def place_document(appeal: Appeal, clerk: User, file, doc_type: str,
                    needs_applicant_signature: bool = False) -> Document:
     """«Разместить документ»: a file of an organisation's type, maybe to be signed."""
     doc_type = " ".join((doc_type or "").split())
-    if not file or not getattr(file, "filename", ""):
-        raise Refusal("Выберите файл", "file")
+    if not file or not file.filename:
+        raise Refusal(FILE_MISSING, "file")
     if not organization_document_types().where(DocumentType.name == doc_type).exists():
-        raise Refusal("Выберите тип документа", "doc_type")
-    key, size, sha = saved = _store(file)
-    try:
-        with write_transaction():
-            appeal = locked_appeal(appeal)
-            require(clerk, appeal, DOCUMENT)
-            org = acting_organization(clerk)
-            now = utcnow()
-            document = Document.create(
-                appeal=appeal, party=side_of(org), organization=org, doc_type=doc_type,
-                file_name=_file_name(file), content_type=_content_type(file), size=size,
-                sha256=sha, **saved.digests, storage_key=key, uploaded_by=clerk, created_at=now,
-                needs_applicant_signature=bool(needs_applicant_signature))
-            _touch(appeal, now)
-            appeal.save()
-            audit("appeal_document", actor=clerk, obj=appeal,
-                  details=f"{doc_type}: {document.file_name}"
-                          f"{' (требуется подпись заявителя)' if needs_applicant_signature else ''}",
-                  ip=client_ip())
-            _notify(appeal, "appeal_document", document=document, organization=org)
-    except BaseException:
-        storage.delete(key)
-        raise
+        raise Refusal(DOC_TYPE_MISSING, "doc_type")
+    item = uploads.store_upload(file.stream, file.filename, for_organization=True, field="file")
+    with uploads.discarded_on_failure([item]), write_transaction():
+        appeal = locked_appeal(appeal)
+        require(clerk, appeal, DOCUMENT)
+        org = acting_organization(clerk)
+        document = uploads.create_document(
+            appeal, item, party=side_of(org), organization=org, uploaded_by=clerk,
+            doc_type=doc_type, needs_applicant_signature=needs_applicant_signature)
+        _touch(appeal, document.created_at)
+        appeal.save()
+        audit("appeal_document", actor=clerk, obj=appeal,
+              details=f"{doc_type}: {document.file_name}"
+                      f"{' (требуется подпись заявителя)' if needs_applicant_signature else ''}",
+              ip=client_ip())
+        _notify(appeal, "appeal_document", document=document, organization=org)
     return document
 
 

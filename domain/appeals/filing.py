@@ -8,20 +8,16 @@ transaction (the app's after-request hook queues them once committed).
 """
 from domain.appeals import search_index
 from domain.appeals.rules import (
+    BODY_MISSING,
     SENT_MESSAGE,
     SENT_TP,
-    SUBJECT_MAX,
+    check_message,
     check_tp,
     confirmation_help,
+    message_subject,
 )
 from domain.errors import Refusal
-from domain.files import storage
-from domain.files.uploads import (
-    clean_file_name,
-    content_type_of,
-    store_upload,
-    too_large_message,
-)
+from domain.files import storage, uploads
 from domain.links import backoffice_link
 from domain.outbox import notify
 from domain.text import clean_html, html_to_text, is_blank
@@ -65,66 +61,26 @@ def message_recipients(applicant) -> list[Organization]:
     return ([grid] if grid else []) + [s for s in suppliers if not grid or s.id != grid.id]
 
 
-def _parse_complies(value):
-    """True / False / None from a form value ('yes'/'no'/'') or a bool."""
-    if value is None or isinstance(value, bool):
-        return value
-    value = str(value).strip().lower()
-    if value in ("yes", "1", "true", "on", "соответствует"):
-        return True
-    if value in ("no", "0", "false", "не соответствует"):
-        return False
-    return None
-
-
-def _parse_supplier(value):
-    """An active supplier from an Organization, an id or ''; raises for anything else."""
-    if value in (None, "", "0", 0, "none"):
-        return None
-    supplier_id = value.id if isinstance(value, Organization) else value
-    try:
-        supplier_id = int(supplier_id)
-    except (TypeError, ValueError):
-        supplier_id = -1
-    supplier = Organization.get_or_none((Organization.id == supplier_id)
-                                        & (Organization.kind == Organization.SUPPLIER)
-                                        & (Organization.active == True))  # noqa: E712
-    if supplier is None:
-        raise Refusal("Выберите гарантирующего поставщика из списка", "supplier")
-    return supplier
-
-
 def _apply_fields(appeal: Appeal, applicant, fields: dict):
-    """Set the draft's fields from keyword values, checking each; raises Refusal."""
-    errors = {}
+    """Set the draft's fields from keyword values and check them by the Rules; raises
+    Refusal. ТП: the fields of Appeal.TP_FIELDS (supplier: an Organization or None);
+    message: subject, organization (an Organization or its id); both: comment_html (or
+    body_html)."""
     if appeal.kind == Appeal.TP:
-        if "power" in fields:
-            appeal.power = fields["power"] or None
-        if "scheme" in fields:
-            appeal.scheme = fields["scheme"] or None
-        if "complies" in fields:
-            appeal.complies = _parse_complies(fields["complies"])
-        if "supplier" in fields:
-            try:
-                appeal.supplier = _parse_supplier(fields["supplier"])
-            except Refusal as exc:
-                errors.update(exc.errors)
-        errors.update(check_tp(applicant, appeal.power, appeal.scheme, appeal.complies,
-                               complete=False))
+        for name in Appeal.TP_FIELDS:
+            if name in fields:
+                setattr(appeal, name, fields[name])
+        errors = check_tp(appeal, complete=False)
         appeal.organization = appeal.organization if appeal.organization_id else Organization.grid()
     else:
         if "subject" in fields:
-            appeal.subject = " ".join((fields["subject"] or "").split())
-            if len(appeal.subject) > SUBJECT_MAX:
-                errors["subject"] = f"Тема не длиннее {SUBJECT_MAX} символов"
-        recipient = fields.get("organization", fields.get("recipient"))
-        if recipient not in (None, ""):
-            recipient_id = recipient.id if isinstance(recipient, Organization) else recipient
-            allowed = {o.id: o for o in message_recipients(applicant)}
-            try:
-                appeal.organization = allowed[int(recipient_id)]
-            except (KeyError, TypeError, ValueError):
-                errors["organization"] = "Выберите получателя сообщения из списка"
+            appeal.subject = message_subject(fields["subject"])
+        recipient = fields.get("organization")
+        recipient_id = getattr(recipient, "id", recipient) if recipient not in (None, "") else None
+        allowed = {o.id: o for o in message_recipients(applicant)}
+        errors = check_message(appeal.subject, recipient_id, "", allowed, complete=False)
+        if recipient_id is not None and "organization" not in errors:
+            appeal.organization = allowed[recipient_id]
         if not appeal.organization_id and "organization" not in errors:
             appeal.organization = Organization.grid()
     for name in ("comment_html", "body_html"):
@@ -135,8 +91,7 @@ def _apply_fields(appeal: Appeal, applicant, fields: dict):
 
 
 def create_draft(applicant, kind: str, **fields) -> Appeal:
-    """A new draft of kind 'tp' or 'message'. Fields: power, scheme, complies, supplier,
-    comment_html (ТП); subject, organization, comment_html or body_html (message)."""
+    """A new draft of kind 'tp' or 'message' with the fields _apply_fields() takes."""
     if kind not in (Appeal.TP, Appeal.MESSAGE):
         raise Refusal("Неизвестный вид обращения")
     now = utcnow()
@@ -181,86 +136,23 @@ def delete_draft(appeal: Appeal):
         storage.delete(key)
 
 
-def _doc_type(doc_type: str | None, party: str) -> str:
-    """The given type if it is known for the party, else «Иное»."""
-    doc_type = (doc_type or "").strip()
-    if not doc_type:
-        return DEFAULT_DOC_TYPE
-    if party == "applicant" and doc_type not in applicant_document_types():
-        return DEFAULT_DOC_TYPE
-    return doc_type[:255]
-
-
-def _party_organization(party: str, uploaded_by):
-    if party == "applicant":
-        return None
-    return getattr(uploaded_by, "organization", None)
-
-
-def attach_stored(appeal: Appeal, uploaded_by, items, party: str = "applicant", post=None,
-                  needs_applicant_signature: bool = False) -> list[Document]:
-    """Document rows for files already in storage.
-
-    items: dicts with key, size, sha256, name, doc_type (see portal/uploads.py)."""
-    documents = []
+def attach_stored(appeal: Appeal, applicant, items, post=None) -> list[Document]:
+    """Document rows for the applicant's files already in storage (items of
+    domain/files/uploads); a type the catalogue does not know becomes «Иное»."""
+    if not items:
+        return []
+    known = set(applicant_document_types())
     with db.atomic():
-        for item in items:
-            name = clean_file_name(item["name"])
-            documents.append(Document.create(
-                appeal=appeal, post=post, party=party,
-                organization=_party_organization(party, uploaded_by),
-                doc_type=_doc_type(item.get("doc_type"), party), file_name=name,
-                content_type=content_type_of(name), size=item["size"], sha256=item["sha256"],
-                streebog256=item.get("streebog256", ""), streebog512=item.get("streebog512", ""),
-                storage_key=item["key"], needs_applicant_signature=needs_applicant_signature,
-                uploaded_by=uploaded_by, created_at=utcnow()))
-    return documents
+        return [uploads.create_document(appeal, item, party=uploads.APPLICANT,
+                                        uploaded_by=applicant, post=post,
+                                        doc_type=_known_type(item.get("doc_type"), known))
+                for item in items]
 
 
-def _as_pairs(files) -> list:
-    """[(FileStorage, doc_type)] from FileStorage objects or pairs; empty inputs skipped."""
-    pairs = []
-    for item in files or ():
-        storage_file, doc_type = item if isinstance(item, (tuple, list)) else (item, None)
-        if storage_file is not None and getattr(storage_file, "filename", None):
-            pairs.append((storage_file, doc_type))
-    return pairs
-
-
-def add_documents(appeal: Appeal, uploaded_by, files, party: str = "applicant", post=None,
-                  needs_applicant_signature: bool = False) -> list[Document]:
-    """Stream files to storage and record them on the appeal.
-
-    files: (FileStorage, doc_type) pairs (bare FileStorage objects get «Иное»).
-    A file over the size limit (or empty) is refused by its name, the others are kept:
-    their rows are created, then Refusal (field 'files') is raised with .documents
-    holding the kept rows — catch it inside your transaction to keep them."""
-    items, refused, empty = [], [], []
-    try:
-        for storage_file, doc_type in _as_pairs(files):
-            try:
-                # An organisation's file may be signed: hash it for the КЭП check now.
-                item = store_upload(storage_file.stream, storage_file.filename,
-                                    () if party == "applicant" else tuple(storage.EXTRA_DIGESTS))
-            except Refusal as exc:
-                (empty if "пуст" in exc.message else refused).append(
-                    clean_file_name(storage_file.filename))
-                continue
-            item["doc_type"] = doc_type
-            items.append(item)
-        documents = attach_stored(appeal, uploaded_by, items, party, post,
-                                  needs_applicant_signature)
-    except BaseException:
-        for item in items:
-            storage.delete(item["key"])
-        raise
-    if refused or empty:
-        parts = [too_large_message(refused)] if refused else []
-        parts += [f"Файл «{n}» пуст и не загружен" for n in empty]
-        error = Refusal("; ".join(parts), "files")
-        error.documents = documents
-        raise error
-    return documents
+def _known_type(doc_type: str | None, known: set) -> str:
+    """The type if the applicant's catalogue has it, else «Иное»."""
+    doc_type = (doc_type or "").strip()
+    return doc_type if doc_type in known else DEFAULT_DOC_TYPE
 
 
 def delete_documents(appeal: Appeal, document_ids) -> list[str]:
@@ -328,7 +220,7 @@ def send_appeal(appeal: Appeal) -> Appeal:
     documents = list(Document.select().where((Document.appeal == appeal)
                                              & (Document.party == "applicant")))
     if appeal.kind == Appeal.TP:
-        errors = check_tp(applicant, appeal.power, appeal.scheme, appeal.complies, complete=True)
+        errors = check_tp(appeal, complete=True)
         if not any(d.doc_type == APPLICATION_DOC_TYPE for d in documents):
             errors["files"] = ("Приложите заполненную заявку: хотя бы один документ с типом "
                                "«Заявка»")
@@ -338,14 +230,8 @@ def send_appeal(appeal: Appeal) -> Appeal:
             raise Refusal(confirmation_help(applicant), "confirmation")
         status, body = SENT_TP, appeal.comment_html
     else:
-        errors = {}
-        if not appeal.subject.strip():
-            errors["subject"] = "Введите тему сообщения"
-        if not appeal.organization_id or appeal.organization_id not in {
-                o.id for o in message_recipients(applicant)}:
-            errors["organization"] = "Выберите получателя сообщения"
-        if is_blank(appeal.comment_html):
-            errors["body"] = "Введите текст сообщения"
+        errors = check_message(appeal.subject, appeal.organization_id, appeal.comment_html,
+                               [o.id for o in message_recipients(applicant)], complete=True)
         if errors:
             raise Refusal.of(errors)
         status, body = SENT_MESSAGE, appeal.comment_html
@@ -369,33 +255,6 @@ def send_appeal(appeal: Appeal) -> Appeal:
     return appeal
 
 
-def send_message(applicant, organization, subject: str, body_html: str, files=()) -> Appeal:
-    """«Сообщение в сетевую организацию»: create and send a message in one go.
-
-    Raises Refusal with every wrong field at once; nothing is kept on a refusal."""
-    errors = {}
-    if not " ".join((subject or "").split()):
-        errors["subject"] = "Введите тему сообщения"
-    if organization in (None, ""):
-        errors["organization"] = "Выберите получателя сообщения"
-    if is_blank(clean_html(body_html)):
-        errors["body"] = "Введите текст сообщения"
-    if errors:
-        raise Refusal.of(errors)
-    stored = []
-    try:
-        with db.atomic():
-            appeal = create_draft(applicant, Appeal.MESSAGE, subject=subject,
-                                  organization=organization, comment_html=body_html)
-            stored = add_documents(appeal, applicant, files)
-            send_appeal(appeal)
-    except BaseException:
-        for document in stored:
-            storage.delete(document.storage_key)
-        raise
-    return appeal
-
-
 def _touch(appeal: Appeal, now):
     appeal.applicant_activity_at = appeal.updated_at = now
     search_index.refresh_search_text(appeal)
@@ -403,8 +262,8 @@ def _touch(appeal: Appeal, now):
 
 
 def add_applicant_post(appeal: Appeal, applicant, body_html: str, files=()) -> Post:
-    """The applicant writes to a sent appeal's thread (optionally with files, «Иное» unless
-    given as (FileStorage, type) pairs); the organisations' inboxes are told."""
+    """The applicant writes to a sent appeal's thread, optionally with files: (FileStorage,
+    type) pairs. A refused file refuses the whole post; the organisations' inboxes are told."""
     if appeal.applicant_id != applicant.id:
         raise Refusal("Обращение не найдено")
     if appeal.state == Appeal.ARCHIVE:
@@ -412,52 +271,45 @@ def add_applicant_post(appeal: Appeal, applicant, body_html: str, files=()) -> P
     if appeal.state == Appeal.DRAFT:
         raise Refusal("Черновик ещё не отправлен", "body")
     body = clean_html(body_html)
-    pairs = _as_pairs(files)
-    if is_blank(body) and not pairs:
-        raise Refusal("Введите текст сообщения", "body")
-    now = utcnow()
-    documents = []
-    try:
+    items, refused = uploads.store_files(files)
+    with uploads.discarded_on_failure(items):
+        if refused:
+            raise refused
+        if is_blank(body) and not items:
+            raise Refusal(BODY_MISSING, "body")
+        now = utcnow()
         with db.atomic():
             post = Post.create(appeal=appeal, author=applicant, side=Post.APPLICANT,
                                body_html=body, created_at=now)
-            if pairs:
-                documents = add_documents(appeal, applicant, pairs, post=post)
+            documents = attach_stored(appeal, applicant, items, post=post)
             _touch(appeal, now)
             _notify_organizations(appeal, "org_applicant_activity", post=post,
                                   text=html_to_text(body), documents=documents)
-    except BaseException:
-        for document in documents:
-            storage.delete(document.storage_key)
-        raise
     return post
 
 
-def add_applicant_documents(appeal: Appeal, applicant, files=None, stored=None) -> list[Document]:
+def add_applicant_documents(appeal: Appeal, applicant, files=(), stored=()) -> list[Document]:
     """The applicant adds documents to a sent appeal (not an archived one); the
-    organisations' inboxes are told. files: (FileStorage, type) pairs; stored: items
-    already in storage (dicts with key, size, sha256, name, doc_type)."""
-    if appeal.applicant_id != applicant.id:
-        raise Refusal("Обращение не найдено")
-    if appeal.state == Appeal.ARCHIVE:
-        raise Refusal("Обращение находится в архиве: добавление документов недоступно",
+    organisations' inboxes are told. files: (FileStorage, type) pairs; stored: items already
+    in storage (uploads.store_upload), removed again when they are refused. A file over the
+    limit or empty is refused by its name and the others are kept: Refusal (field 'files')
+    is raised after, with .documents."""
+    items = list(stored)
+    with uploads.discarded_on_failure(items):
+        if appeal.applicant_id != applicant.id:
+            raise Refusal("Обращение не найдено")
+        if appeal.state == Appeal.ARCHIVE:
+            raise Refusal("Обращение находится в архиве: добавление документов недоступно",
                           "files")
-    now = utcnow()
-    documents, kept_error = [], None
-    with db.atomic():
-        if stored:
-            documents += attach_stored(appeal, applicant, stored)
-        if files:
-            try:
-                documents += add_documents(appeal, applicant, files)
-            except Refusal as exc:
-                documents += exc.documents
-                kept_error = exc
-        if documents and appeal.state != Appeal.DRAFT:
-            _touch(appeal, now)
-            _notify_organizations(appeal, "org_applicant_activity", post=None, text="",
-                                  documents=documents)
-    if kept_error:
-        kept_error.documents = documents
-        raise kept_error
+        new, refused = uploads.store_files(files)
+        items += new
+        with db.atomic():
+            documents = attach_stored(appeal, applicant, items)
+            if documents and appeal.state != Appeal.DRAFT:
+                _touch(appeal, utcnow())
+                _notify_organizations(appeal, "org_applicant_activity", post=None, text="",
+                                      documents=documents)
+    if refused:
+        refused.documents = documents
+        raise refused
     return documents

@@ -9,7 +9,6 @@ from domain.appeals import filing
 from domain.appeals.access import acting_organization
 from domain.appeals.casework import add_status
 from domain.errors import Refusal
-from domain.errors import Refusal as CaseworkError
 from models import Appeal, Document, Organization, StatusEvent, audit
 
 PAYMENT_TYPE = "Платежный документ"
@@ -45,8 +44,7 @@ def attach_payment(appeal: Appeal, applicant, file) -> Document:
     if appeal.applicant_id != applicant.id:
         raise Refusal("Обращение не найдено")
     if appeal.state != Appeal.ACTIVE or not offer_path(appeal):
-        raise Refusal("Платежный документ к этому обращению не прикладывается",
-                                  "payment")
+        raise Refusal("Платежный документ к этому обращению не прикладывается", "payment")
     documents = filing.add_applicant_documents(appeal, applicant, files=[(file, PAYMENT_TYPE)])
     return documents[0]
 
@@ -58,10 +56,10 @@ def record_payment(appeal: Appeal, clerk, note: str = "") -> StatusEvent:
     if not org or org.kind != Organization.GRID:
         raise PermissionError(f"{clerk.email} may not record payments")
     if not offer_path(appeal):
-        raise CaseworkError("Заявка не соответствует п.14 / п.12(1): договор заключается "
-                            "подписанием", "payment")
+        raise Refusal("Заявка не соответствует п.14 / п.12(1): договор заключается подписанием",
+                      "payment")
     if concluded_at(appeal):
-        raise CaseworkError("Оплата уже отмечена: договор заключен", "payment")
+        raise Refusal("Оплата уже отмечена: договор заключен", "payment")
     event = add_status(appeal, clerk, CONCLUDED_STATUS)
     audit("payment_recorded", actor=clerk, obj=appeal, details=(note or "")[:500])
     return event

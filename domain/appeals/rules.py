@@ -1,16 +1,29 @@
 """The Rules (Decree 861) as the portal applies them to an application, with their texts.
 
-Which point applies (п.14 for a person, п.12(1) for a sole trader or a company), which
-choices the Rules exclude, what a complete ТП application and a message must have, and the
-manual's explanation of how an account is confirmed. Each check returns {field: message}.
+Which point applies (п.14 for a person, п.12(1) for a sole trader or a company: the
+applicant's `under_point_14` / `application_point` on the model), which choices the Rules
+exclude, what a complete ТП application and a message must have, and the manual's
+explanation of how an account is confirmed. Each check returns {field: message}; forms
+show the same texts for the choices they refuse themselves.
 """
-from models import Appeal, Setting, User
+from domain.text import is_blank
+from models import Appeal, Organization, Setting
 
 SENT_TP = "Заявка создана и отправлена в сетевую"
 
 SENT_MESSAGE = "Сообщение создано и отправлено"
 
 SUBJECT_MAX = 500
+
+POWER_MISSING = "Выберите максимальную мощность"
+SCHEME_MISSING = "Выберите схему электроснабжения"
+SUPPLIER_UNKNOWN = "Выберите гарантирующего поставщика из списка"
+
+SUBJECT_MISSING = "Введите тему сообщения"
+SUBJECT_TOO_LONG = f"Тема не длиннее {SUBJECT_MAX} символов"
+RECIPIENT_MISSING = "Выберите получателя сообщения"
+RECIPIENT_UNKNOWN = "Выберите получателя сообщения из списка"
+BODY_MISSING = "Введите текст сообщения"
 
 P14_TEXT = (
     "В пункте 14 Правил технологического присоединения указаны: Заявители - физические лица, "
@@ -40,14 +53,14 @@ REFUSED_P12_1 = ("Пункт 12(1) Правил распространяется
                  "Выберите «не соответствует» или мощность до 150 кВт.")
 
 
-def application_point(applicant) -> str:
-    """'п.14' for a person, 'п.12(1)' for a sole trader or a company."""
-    return "п.14" if applicant.legal_form == User.PERSON else "п.12(1)"
-
-
 def point_text(applicant) -> str:
     """The explanatory text of п.14 (person) or п.12(1) (ИП, ЮЛ) shown under the question."""
-    return P14_TEXT if applicant.legal_form == User.PERSON else P12_1_TEXT
+    return P14_TEXT if applicant.under_point_14 else P12_1_TEXT
+
+
+def complies_missing(applicant) -> str:
+    """«Укажите, соответствует ли заявка положениям п.14 Правил» (or п.12(1))."""
+    return f"Укажите, соответствует ли заявка положениям {applicant.application_point} Правил"
 
 
 def confirmation_help(applicant) -> str:
@@ -55,7 +68,7 @@ def confirmation_help(applicant) -> str:
     text = ("Для отправления заявки необходимо подтверждение учетной записи. Чтобы подтвердить "
             "учетную запись, обратитесь лично в офис сетевой организации с документами, "
             "подтверждающими личность.")
-    if applicant.legal_form == User.PERSON:
+    if applicant.under_point_14:
         text += " Для физических лиц также необходимо взять с собой телефон, указанный при регистрации."
     else:
         text += (" Для представителей индивидуальных предпринимателей и юридических лиц также "
@@ -74,29 +87,57 @@ def excluded_choice(applicant, power, complies) -> str | None:
     """The Rules' refusal for a compliance claim they exclude, else None."""
     if complies is not True or not power:
         return None
-    if applicant.legal_form == User.PERSON and power != "le15":
+    if applicant.under_point_14 and power != "le15":
         return REFUSED_P14.format(power=Appeal.POWER_CHOICES.get(power, power))
-    if applicant.legal_form != User.PERSON and power == "gt150":
+    if not applicant.under_point_14 and power == "gt150":
         return REFUSED_P12_1
     return None
 
 
-def check_tp(applicant, power, scheme, complies, *, complete: bool) -> dict:
-    """Errors of the ТП choices by field; complete=True also requires every choice."""
+def check_tp(appeal: Appeal, *, complete: bool) -> dict:
+    """Errors of a ТП application's choices by field; complete=True (sending) also requires
+    every choice. The supplier, when named, is an active guaranteeing supplier."""
+    applicant, power, complies = appeal.applicant, appeal.power, appeal.complies
     errors = {}
     if power and power not in Appeal.POWER_CHOICES:
-        errors["power"] = "Выберите максимальную мощность"
-    if scheme and scheme not in Appeal.SCHEME_CHOICES:
-        errors["scheme"] = "Выберите схему электроснабжения"
+        errors["power"] = POWER_MISSING
+    if appeal.scheme and appeal.scheme not in Appeal.SCHEME_CHOICES:
+        errors["scheme"] = SCHEME_MISSING
+    if appeal.supplier_id and not (appeal.supplier.kind == Organization.SUPPLIER
+                                   and appeal.supplier.active):
+        errors["supplier"] = SUPPLIER_UNKNOWN
     if complete:
         if not power:
-            errors["power"] = "Выберите максимальную мощность"
-        if not scheme:
-            errors["scheme"] = "Выберите схему электроснабжения"
+            errors["power"] = POWER_MISSING
+        if not appeal.scheme:
+            errors["scheme"] = SCHEME_MISSING
         if complies is None:
-            errors["complies"] = (f"Укажите, соответствует ли заявка положениям "
-                                  f"{application_point(applicant)} Правил")
+            errors["complies"] = complies_missing(applicant)
     refusal = excluded_choice(applicant, power, complies)
     if refusal:
         errors["complies"] = refusal
+    return errors
+
+
+def message_subject(text: str | None) -> str:
+    """A message's subject as kept: one line, single spaces."""
+    return " ".join((text or "").split())
+
+
+def check_message(subject: str, organization_id: int | None, body_html: str,
+                  recipient_ids, *, complete: bool) -> dict:
+    """Errors of a message by field. recipient_ids: whom the applicant may write to
+    (filing.message_recipients); complete=True (sending) also requires every field."""
+    errors = {}
+    subject = message_subject(subject)
+    if len(subject) > SUBJECT_MAX:
+        errors["subject"] = SUBJECT_TOO_LONG
+    elif complete and not subject:
+        errors["subject"] = SUBJECT_MISSING
+    if organization_id is not None and organization_id not in set(recipient_ids):
+        errors["organization"] = RECIPIENT_UNKNOWN
+    elif complete and organization_id is None:
+        errors["organization"] = RECIPIENT_MISSING
+    if complete and is_blank(body_html):
+        errors["body"] = BODY_MISSING
     return errors

@@ -201,6 +201,19 @@ def test_unknown_supplier_is_refused(client, applicant):
     assert "Выберите гарантирующего поставщика из списка" in page_text(response)
 
 
+@pytest.mark.parametrize("field,value,message", [
+    ("power", "100kW", "Выберите максимальную мощность"),
+    ("scheme", "forever", "Выберите схему электроснабжения"),
+    ("supplier", "АО", "Выберите гарантирующего поставщика из списка"),
+])
+def test_values_outside_the_choices_are_refused_beside_their_field(client, applicant, field,
+                                                                  value, message):
+    response = post_tp(client, **{field: value})
+    assert response.status_code == 400
+    assert f'id="{field}-error">{message}<' in page_text(response)
+    assert Appeal.select().count() == 0
+
+
 def test_plain_textarea_comment_keeps_lines_and_script_is_inert(client, applicant):
     post_tp(client, comment="Строка 1\nСтрока 2\n\n<script>alert(1)</script>Абзац")
     comment = Appeal.get().comment_html
@@ -390,7 +403,34 @@ def test_too_large_file_is_refused_by_name_and_others_kept(client, applicant):
 
 
 def test_empty_file_is_refused(client, applicant):
-    assert raw_upload(client, "пусто.txt", b"").status_code == 400
+    response = raw_upload(client, "пусто.txt", b"")
+    assert response.status_code == 400
+    assert response.json["error"] == "Файл «пусто.txt» пуст и не загружен"
+
+
+def test_too_large_javascript_upload_to_a_sent_appeal_is_413_and_not_kept(client, applicant):
+    confirm()
+    post_tp(client, action="send", files=[("Заявка.docx", b"x")])
+    appeal = Appeal.get()
+    Setting.put("max_upload_mb", "1")
+    response = raw_upload(client, "Большой.pdf", b"x" * (1024 * 1024 + 1),
+                          url=f"/appeals/{appeal.id}/documents")
+    assert response.status_code == 413
+    assert response.json["error"] == "Файл «Большой.pdf» больше 1 МБ и не загружен"
+    assert Document.select().count() == 1
+    Appeal.update(state=Appeal.ARCHIVE).execute()
+    before = {p for p in Path(client.application.config["STORAGE_DIR"]).rglob("*") if p.is_file()}
+    response = raw_upload(client, "Поздно.pdf", b"late", url=f"/appeals/{appeal.id}/documents")
+    assert response.status_code == 400 and "находится в архиве" in response.json["error"]
+    after = {p for p in Path(client.application.config["STORAGE_DIR"]).rglob("*") if p.is_file()}
+    assert after == before  # the refused file is not kept
+
+
+def test_too_long_subject_is_refused(client, applicant):
+    response = client.post("/appeals/new/message", data={
+        "subject": "Т" * 501, "organization": str(Organization.grid().id), "body": "текст"})
+    assert response.status_code == 400
+    assert 'id="subject-error">Тема не длиннее 500 символов<' in page_text(response)
 
 
 def test_hostile_file_names_are_harmless(client, applicant):

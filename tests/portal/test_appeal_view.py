@@ -4,7 +4,7 @@ import io
 import re
 from html import unescape
 
-from models import Appeal, Document, Post, StatusEvent
+from models import Appeal, Document, Post, Setting, StatusEvent
 from tests.appeal_factory import make_appeal, other_applicant, supplier
 from tests.query_count import count_queries
 
@@ -133,6 +133,21 @@ def test_blank_reply_is_refused_beside_the_field(client, applicant):
     assert response.status_code == 400
     assert "Введите текст сообщения" in text(response)
     assert Post.select().where(Post.appeal == appeal).count() == 2
+
+
+def test_reply_with_a_too_large_file_is_refused_beside_the_files(client, applicant):
+    Setting.put("max_upload_mb", "0.001")
+    appeal = the_message(applicant)
+    response = client.post(f"/appeals/{appeal.id}/reply", data={
+        "body": "<p>Прилагаю</p>", "doc_type": "Схема",
+        "files": (io.BytesIO(b"x" * 5000), "Схема.pdf")}, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="reply-files-error">Файл «Схема.pdf» больше 0.001 МБ и не загружен<' in html
+    assert "&lt;p&gt;Прилагаю&lt;/p&gt;</textarea>" in html
+    assert "<option selected>Схема</option>" in html  # the chosen type is kept
+    assert Post.select().where(Post.appeal == appeal).count() == 2
+    assert Document.select().count() == 0
 
 
 def test_other_applicants_appeal_is_404(client, applicant):

@@ -1,0 +1,77 @@
+"""WTForms of the back office's actions on an appeal's page: «Присвоить регистрационный
+номер», «Добавить статус», the reply, «Разместить документ», «В архив / Из архива», and the
+payment note of «Отметить оплату».
+
+Selects take their choices from the catalogues of each request; the domain (casework,
+payments) checks the rest and its refusals are put beside the fields they name
+(Refusal.show_on). The page renders each input by hand, with the names and ids it has had.
+"""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+
+from domain.appeals import access, casework
+
+CHOOSE = "— выберите —"
+
+
+def _catalogue(names) -> list[SelectChoice]:
+    """«— выберите —», then the catalogue's names (each option's value is its name)."""
+    return [SelectChoice("", CHOOSE)] + [SelectChoice(name) for name in names]
+
+
+class NumberForm(FlaskForm):
+    """«Присвоить регистрационный номер»: blank means the next number."""
+    number = StringField("Присвоить регистрационный номер")
+
+
+class StatusForm(FlaskForm):
+    """«Добавить статус»: a status of the catalogue or the clerk's own text."""
+    status = SelectField("Статус из списка", invalid_choice_message=casework.STATUS_MISSING)
+    custom_status = StringField("или свой текст")
+
+    def __init__(self, statuses, **kwargs):
+        super().__init__(**kwargs)
+        self.status.choices = _catalogue(statuses)
+
+    def text(self) -> str:
+        """The free text wins over the catalogue choice."""
+        return (self.custom_status.data or "").strip() or self.status.data or ""
+
+
+class ReplyForm(FlaskForm):
+    """The reply to the applicant: rich text and attachments."""
+    body = TextAreaField("Ответ заявителю", id="reply-body")
+    files = MultipleFileField("Вложения", id="reply-files")
+
+
+class DocumentForm(FlaskForm):
+    """«Разместить документ»: a file of one of the organisations' types, maybe to be signed."""
+    doc_type = SelectField("Тип документа", invalid_choice_message=casework.DOC_TYPE_MISSING)
+    file = FileField("Файл", id="doc_file")
+    needs_signature = BooleanField("требуется подпись заявителя")
+
+    def __init__(self, doc_types, **kwargs):
+        super().__init__(**kwargs)
+        self.doc_type.choices = _catalogue(doc_types)
+
+
+class ArchiveForm(FlaskForm):
+    """«В архив» / «Из архива»: a button; a refusal is the whole form's."""
+
+
+class PaymentForm(FlaskForm):
+    """«Отметить оплату» with optional payment details."""
+    note = StringField("Сведения об оплате (необязательно)", id="payment-note")
+
+
+def action_forms(statuses, doc_types, refused: dict | None = None) -> dict:
+    """The page's action forms by action (domain.appeals.access names), empty but for the
+    one re-shown with the clerk's input and its errors (refused: {action: form})."""
+    forms = {access.NUMBER: NumberForm(formdata=None),
+             access.STATUS: StatusForm(statuses, formdata=None),
+             access.POST: ReplyForm(formdata=None),
+             access.DOCUMENT: DocumentForm(doc_types, formdata=None),
+             access.ARCHIVE: ArchiveForm(formdata=None)}
+    forms.update(refused or {})
+    return forms

@@ -1,0 +1,61 @@
+"""The action forms of the back office's appeal page: a refusal is shown beside its field
+with the clerk's input kept, and nothing is written."""
+import io
+
+import pytest
+
+from models import Document, Post, Setting, StatusEvent
+from tests.casework_helpers import applicant_user, login_staff, sent_appeal, staff
+
+
+@pytest.fixture
+def clerk_client(client, app):
+    login_staff(client, staff("grid"))
+    return client
+
+
+def test_reply_with_a_too_large_file_is_refused_beside_the_files(clerk_client, app):
+    Setting.put("max_upload_mb", "0.001")
+    appeal = sent_appeal(applicant_user())
+    response = clerk_client.post(f"/backoffice/appeals/{appeal.id}/post", data={
+        "body": "Направляем письмо", "files": [(io.BytesIO(b"x" * 5000), "Письмо.pdf")]},
+        content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert ('id="reply-files-error" role="alert">Файл «Письмо.pdf» больше 0.001 МБ и не '
+            'загружен<') in page
+    assert ">Направляем письмо</textarea>" in page
+    assert Post.select().where(Post.appeal == appeal.id).count() == 0
+    assert Document.select().count() == 0
+
+
+def test_refused_document_keeps_the_chosen_type_and_signature_mark(clerk_client):
+    appeal = sent_appeal(applicant_user())
+    response = clerk_client.post(f"/backoffice/appeals/{appeal.id}/document", data={
+        "doc_type": "Договор ТП", "needs_signature": "1"}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="doc_file-error" role="alert">Выберите файл<' in page
+    assert '<option value="Договор ТП" selected>Договор ТП</option>' in page
+    assert 'id="needs_signature" name="needs_signature" value="1" checked' in page
+
+
+def test_status_outside_the_catalogue_is_refused(clerk_client):
+    appeal = sent_appeal(applicant_user())
+    response = clerk_client.post(f"/backoffice/appeals/{appeal.id}/status",
+                                 data={"status": "Придуманный статус", "custom_status": ""})
+    assert response.status_code == 400
+    assert "Выберите статус из списка или введите свой" in response.get_data(as_text=True)
+    assert StatusEvent.select().where(StatusEvent.appeal == appeal.id).count() == 1  # «sent»
+
+
+def test_placed_document_downloads_with_the_type_of_its_name(clerk_client):
+    appeal = sent_appeal(applicant_user())
+    clerk_client.post(f"/backoffice/appeals/{appeal.id}/document", data={
+        "doc_type": "Договор ТП",
+        "file": (io.BytesIO(b"<script>alert(1)</script>"), "Договор.pdf", "text/html")},
+        content_type="multipart/form-data")
+    document = Document.get()
+    response = clerk_client.get(f"/backoffice/appeals/{appeal.id}/documents/{document.id}")
+    assert document.content_type == "application/pdf"
+    assert response.mimetype == "application/pdf"
