@@ -34,6 +34,7 @@ from models import (
     Organization,
     Post,
     Setting,
+    StatusCatalog,
     StatusEvent,
     User,
     audit,
@@ -48,12 +49,14 @@ UNARCHIVED_TEXT = "Обращение возвращено из архива"
 
 # Shared steps ----------------------------------------------------------------------
 
-def _touch(appeal: Appeal, now, *, status: str | None = None, extra_texts=()):
-    """Mark staff activity on the appeal and rebuild its search column."""
+def _touch(appeal: Appeal, now, *, status: StatusEvent | None = None, extra_texts=()):
+    """Mark staff activity on the appeal (and its new last status) and rebuild its search
+    column."""
     appeal.updated_at = now
     appeal.staff_activity_at = now
     if status is not None:
-        appeal.last_status = status[:MAX_STATUS_LENGTH]
+        appeal.last_status = status.text[:MAX_STATUS_LENGTH]
+        appeal.last_status_kind = status.kind
     search_index.refresh_search_text(appeal, extra_texts=extra_texts)
 
 
@@ -117,10 +120,10 @@ def assign_number(appeal: Appeal, clerk: User, number: str | None = None) -> str
         appeal.reg_number = value
         text = f"Присвоен регистрационный номер: {value}"
         org = acting_organization(clerk)
-        StatusEvent.create(appeal=appeal, kind=StatusEvent.NUMBER, text=text, author=clerk,
-                           organization=org, created_at=now)
+        event = StatusEvent.create(appeal=appeal, kind=StatusEvent.NUMBER, text=text,
+                                   author=clerk, organization=org, created_at=now)
         appeal.new_status_for_applicant = True
-        _touch(appeal, now, status=text)
+        _touch(appeal, now, status=event)
         appeal.save()
         audit("appeal_number", actor=clerk, obj=appeal, details=f"№ {value}", ip=client_ip())
         _notify(appeal, "appeal_number", number=value)
@@ -154,10 +157,10 @@ def add_status(appeal: Appeal, clerk: User, text: str) -> StatusEvent:
         require(clerk, appeal, STATUS)
         now = utcnow()
         event = StatusEvent.create(appeal=appeal, kind=StatusEvent.STATUS, text=text,
-                                   author=clerk, organization=acting_organization(clerk),
-                                   created_at=now)
+                                   code=StatusCatalog.code_for(text), author=clerk,
+                                   organization=acting_organization(clerk), created_at=now)
         appeal.new_status_for_applicant = True
-        _touch(appeal, now, status=text)
+        _touch(appeal, now, status=event)
         appeal.save()
         audit("appeal_status", actor=clerk, obj=appeal, details=text, ip=client_ip())
         _notify(appeal, "appeal_status", status=text)
@@ -185,7 +188,8 @@ def add_staff_post(appeal: Appeal, clerk: User, body_html: str, files=()) -> Pos
             names = []
             for file, key, size, sha, digests in stored:
                 Document.create(appeal=appeal, post=post, party=side_of(org), organization=org,
-                                doc_type="Иное", file_name=_file_name(file),
+                                doc_type="Иное", type_code=DocumentType.OTHER,
+                                file_name=_file_name(file),
                                 content_type=_content_type(file), size=size, sha256=sha,
                                 **digests, storage_key=key, uploaded_by=clerk, created_at=now)
                 names.append(_file_name(file))
@@ -231,6 +235,7 @@ def place_document(appeal: Appeal, clerk: User, file, doc_type: str,
             now = utcnow()
             document = Document.create(
                 appeal=appeal, party=side_of(org), organization=org, doc_type=doc_type,
+                type_code=DocumentType.code_for(side_of(org), doc_type),
                 file_name=_file_name(file), content_type=_content_type(file), size=size,
                 sha256=sha, **saved.digests, storage_key=key, uploaded_by=clerk, created_at=now,
                 needs_applicant_signature=bool(needs_applicant_signature))
@@ -267,10 +272,11 @@ def _move(appeal: Appeal, clerk: User, state: str) -> Appeal:
         now = utcnow()
         text = ARCHIVED_TEXT if state == Appeal.ARCHIVE else UNARCHIVED_TEXT
         appeal.state = state
-        StatusEvent.create(appeal=appeal, kind=StatusEvent.ARCHIVE, text=text, author=clerk,
-                           organization=acting_organization(clerk), created_at=now)
+        event = StatusEvent.create(appeal=appeal, kind=StatusEvent.ARCHIVE, text=text,
+                                   author=clerk, organization=acting_organization(clerk),
+                                   created_at=now)
         appeal.new_status_for_applicant = True
-        _touch(appeal, now, status=text)
+        _touch(appeal, now, status=event)
         appeal.save()
         audit("appeal_archive" if state == Appeal.ARCHIVE else "appeal_unarchive",
               actor=clerk, obj=appeal, ip=client_ip())

@@ -37,8 +37,6 @@ from models import (
     utcnow,
 )
 
-APPLICATION_DOC_TYPE = "Заявка"
-
 DEFAULT_DOC_TYPE = "Иное"
 
 FALLBACK_DOC_TYPES = ["Заявка", "Схема", "План расположения", "Правоустанавливающий документ",
@@ -206,10 +204,12 @@ def attach_stored(appeal: Appeal, uploaded_by, items, party: str = "applicant", 
     with db.atomic():
         for item in items:
             name = clean_file_name(item["name"])
+            doc_type = _doc_type(item.get("doc_type"), party)
             documents.append(Document.create(
                 appeal=appeal, post=post, party=party,
                 organization=_party_organization(party, uploaded_by),
-                doc_type=_doc_type(item.get("doc_type"), party), file_name=name,
+                doc_type=doc_type, type_code=DocumentType.code_for(party, doc_type),
+                file_name=name,
                 content_type=content_type_of(name), size=item["size"], sha256=item["sha256"],
                 streebog256=item.get("streebog256", ""), streebog512=item.get("streebog512", ""),
                 storage_key=item["key"], needs_applicant_signature=needs_applicant_signature,
@@ -297,6 +297,7 @@ def set_document_types(appeal: Appeal, types: dict):
             new = types.get(document.id)
             if new and new in known and new != document.doc_type:
                 document.doc_type = new
+                document.type_code = DocumentType.code_for(document.party, new)
                 document.save()
 
 
@@ -329,9 +330,10 @@ def send_appeal(appeal: Appeal) -> Appeal:
                                              & (Document.party == "applicant")))
     if appeal.kind == Appeal.TP:
         errors = check_tp(applicant, appeal.power, appeal.scheme, appeal.complies, complete=True)
-        if not any(d.doc_type == APPLICATION_DOC_TYPE for d in documents):
+        if not any(d.type_code == DocumentType.APPLICATION for d in documents):
+            application = DocumentType.by_code(DocumentType.APPLICANT, DocumentType.APPLICATION)
             errors["files"] = ("Приложите заполненную заявку: хотя бы один документ с типом "
-                               "«Заявка»")
+                               f"«{application.name}»")
         if errors:
             raise Refusal.of(errors)
         if Setting.flag("require_confirmed") and not applicant.confirmed:
@@ -361,7 +363,7 @@ def send_appeal(appeal: Appeal) -> Appeal:
                            created_at=now)
         appeal.state = Appeal.ACTIVE
         appeal.sent_at = appeal.updated_at = appeal.applicant_activity_at = now
-        appeal.last_status = status
+        appeal.last_status, appeal.last_status_kind = status, StatusEvent.SENT
         search_index.refresh_search_text(appeal)
         appeal.save()
         _notify_organizations(appeal, "org_new_appeal", post=post,

@@ -10,10 +10,15 @@ from domain.appeals.access import acting_organization
 from domain.appeals.casework import add_status
 from domain.errors import Refusal
 from domain.errors import Refusal as CaseworkError
-from models import Appeal, Document, Organization, StatusEvent, audit
-
-PAYMENT_TYPE = "Платежный документ"
-CONCLUDED_STATUS = "Договор заключен"
+from models import (
+    Appeal,
+    Document,
+    DocumentType,
+    Organization,
+    StatusCatalog,
+    StatusEvent,
+    audit,
+)
 
 
 def offer_path(appeal: Appeal) -> bool:
@@ -25,14 +30,15 @@ def payment_documents(appeal: Appeal) -> list:
     """The payment documents the applicant attached, oldest first."""
     return list(Document.select().where((Document.appeal == appeal.id)
                                         & (Document.party == "applicant")
-                                        & (Document.doc_type == PAYMENT_TYPE))
+                                        & (Document.type_code == DocumentType.PAYMENT))
                 .order_by(Document.created_at, Document.id))
 
 
 def concluded_at(appeal: Appeal):
     """When «Договор заключен» was recorded, or None."""
     event = (StatusEvent.select(StatusEvent.created_at)
-             .where((StatusEvent.appeal == appeal.id) & (StatusEvent.text == CONCLUDED_STATUS))
+             .where((StatusEvent.appeal == appeal.id)
+                    & (StatusEvent.code == StatusCatalog.CONTRACT_CONCLUDED))
              .order_by(StatusEvent.created_at).first())
     return event.created_at if event else None
 
@@ -47,7 +53,8 @@ def attach_payment(appeal: Appeal, applicant, file) -> Document:
     if appeal.state != Appeal.ACTIVE or not offer_path(appeal):
         raise Refusal("Платежный документ к этому обращению не прикладывается",
                                   "payment")
-    documents = filing.add_applicant_documents(appeal, applicant, files=[(file, PAYMENT_TYPE)])
+    payment = DocumentType.by_code(DocumentType.APPLICANT, DocumentType.PAYMENT)
+    documents = filing.add_applicant_documents(appeal, applicant, files=[(file, payment.name)])
     return documents[0]
 
 
@@ -62,6 +69,7 @@ def record_payment(appeal: Appeal, clerk, note: str = "") -> StatusEvent:
                             "подписанием", "payment")
     if concluded_at(appeal):
         raise CaseworkError("Оплата уже отмечена: договор заключен", "payment")
-    event = add_status(appeal, clerk, CONCLUDED_STATUS)
+    concluded = StatusCatalog.by_code(StatusCatalog.CONTRACT_CONCLUDED)
+    event = add_status(appeal, clerk, concluded.name)
     audit("payment_recorded", actor=clerk, obj=appeal, details=(note or "")[:500])
     return event
