@@ -288,28 +288,74 @@ class AuditLog(BaseModel):
 
 
 class StatusCatalog(BaseModel):
-    """Statuses a clerk picks from; kept by the administrator."""
+    """Statuses a clerk picks from; kept by the administrator.
+
+    The seeded statuses carry a stable `code` (the administrator edits only the name):
+    behaviour that depends on a status keys on its code, never on its text."""
+    ACCEPTED, INCOMPLETE, CONTRACT_SENT, INVOICE_ISSUED = (
+        "accepted", "incomplete", "contract_sent", "invoice_issued")
+    CONTRACT_CONCLUDED, WORKS_IN_PROGRESS, CONNECTED, ANNULLED = (
+        "contract_concluded", "works_in_progress", "connected", "annulled")
     name = CharField(max_length=255, unique=True)
+    code = CharField(max_length=32, null=True, unique=True)  # NULL: added by the administrator
     sort_order = IntegerField(default=0)
     active = BooleanField(default=True)
 
     def __str__(self):
         return self.name
 
+    @classmethod
+    def code_for(cls, name: str) -> str | None:
+        """The code of the catalogue status with this name (None for a free text)."""
+        return cls.select(cls.code).where(cls.name == name).scalar()
+
+    @classmethod
+    def by_code(cls, code: str) -> "StatusCatalog":
+        """The catalogue status with this code (seeded, so always there)."""
+        return cls.get(cls.code == code)
+
 
 class DocumentType(BaseModel):
-    """Document types: for the applicant's uploads and for the organisations' documents."""
+    """Document types: for the applicant's uploads and for the organisations' documents.
+
+    The seeded types carry a stable `code`, unique per party (the administrator edits only
+    the name); a Document keeps its type's code, and behaviour keys on it."""
     APPLICANT, ORGANIZATION = "applicant", "organization"
+    # The applicant's types.
+    APPLICATION, DIAGRAM, SITE_PLAN, TITLE_DOCUMENT = (
+        "application", "diagram", "site_plan", "title_document")
+    POWER_OF_ATTORNEY, PAYMENT, OTHER = "power_of_attorney", "payment", "other"
+    # The organisations' types (and OTHER).
+    CONTRACT, TECHNICAL_CONDITIONS, INVOICE = "contract", "technical_conditions", "invoice"
+    ACT_OF_CONNECTION, SUPPLY_CONTRACT = "act_of_connection", "supply_contract"
     name = CharField(max_length=255)
+    code = CharField(max_length=32, null=True)  # NULL: added by the administrator
     party = CharField(max_length=16, default=APPLICANT)
     sort_order = IntegerField(default=0)
     active = BooleanField(default=True)
 
     class Meta:
-        indexes = ((("party", "name"), True),)
+        indexes = ((("party", "name"), True), (("party", "code"), True))
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def party_of(cls, document_party: str) -> str:
+        """The catalogue's party of a Document's party (applicant / grid / supplier)."""
+        return cls.APPLICANT if document_party == cls.APPLICANT else cls.ORGANIZATION
+
+    @classmethod
+    def code_for(cls, document_party: str, name: str) -> str | None:
+        """The code of the type named `name` for a document of that party, if it has one."""
+        return (cls.select(cls.code)
+                .where((cls.party == cls.party_of(document_party)) & (cls.name == name))
+                .scalar())
+
+    @classmethod
+    def by_code(cls, party: str, code: str) -> "DocumentType":
+        """The catalogue's type of that party and code (seeded, so always there)."""
+        return cls.get((cls.party == party) & (cls.code == code))
 
 
 class Appeal(BaseModel):
@@ -334,6 +380,8 @@ class Appeal(BaseModel):
                                on_delete="RESTRICT")
     comment_html = TextField(default="")
     last_status = CharField(max_length=500, default="")
+    # The kind of the last StatusEvent (StatusEvent.SENT, NUMBER, …); NULL for a draft.
+    last_status_kind = CharField(max_length=16, null=True)
     created_at = DateTimeField(default=utcnow, index=True)
     updated_at = DateTimeField(default=utcnow, index=True)
     sent_at = DateTimeField(null=True)
@@ -354,6 +402,8 @@ class Appeal(BaseModel):
             (("applicant", "state", "updated_at", "id"), False),
             # The back office's «Статус» filter, in the list's default order.
             (("last_status", "updated_at", "id"), False),
+            # Its «Присвоен регистрационный номер» entry (a number's text varies).
+            (("last_status_kind", "updated_at", "id"), False),
             # The «Поставщик» filter and a supplier clerk's applications.
             (("supplier", "updated_at", "id"), False),
         )
@@ -434,6 +484,7 @@ class StatusEvent(BaseModel):
     appeal = ForeignKeyField(Appeal, backref="status_events", on_delete="CASCADE")
     kind = CharField(max_length=16, default=STATUS)
     text = CharField(max_length=500)
+    code = CharField(max_length=32, null=True)  # the catalogue status's code, if it has one
     author = ForeignKeyField(User, null=True, on_delete="SET NULL")
     organization = ForeignKeyField(Organization, null=True, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
@@ -445,7 +496,8 @@ class Document(BaseModel):
     post = ForeignKeyField(Post, null=True, backref="documents", on_delete="SET NULL")
     party = CharField(max_length=16)  # applicant / grid / supplier
     organization = ForeignKeyField(Organization, null=True, on_delete="RESTRICT")
-    doc_type = CharField(max_length=255)
+    doc_type = CharField(max_length=255)  # the type's name when the document was added
+    type_code = CharField(max_length=32, null=True)  # the type's code (DocumentType.code)
     file_name = CharField(max_length=255)
     content_type = CharField(max_length=255, default="application/octet-stream")
     size = BigIntegerField()

@@ -30,6 +30,7 @@ from models import (
     AppealUnread,
     Organization,
     StatusCatalog,
+    StatusEvent,
     User,
     db,
     is_postgres,
@@ -133,7 +134,7 @@ def _narrowed(query, user: User, f: Filters, counting: bool = False):
     if f.numbered:
         query = query.where(_numbered(f.numbered == "yes"))
     if f.status == NUMBER_STATUS:
-        query = query.where(Appeal.last_status.startswith(NUMBER_STATUS))
+        query = query.where(Appeal.last_status_kind == StatusEvent.NUMBER)
     elif f.status:
         query = query.where(Appeal.last_status == f.status)
     if f.supplier == "none":

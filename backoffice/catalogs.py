@@ -2,6 +2,8 @@
 
 Grid clerks read them, administrators create and edit. Nothing is deleted: rows are
 referenced by appeals, documents and staff, so an administrator deactivates instead.
+A seeded status or document type carries a code the portal's behaviour keys on: the list
+shows it, the form leaves it out, so renaming such a row changes only what users read.
 """
 from flask_admin.contrib.peewee import ModelView
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
@@ -35,11 +37,15 @@ def _active_cell(view, context, model, name):
     return "Да" if model.active else "Нет (не используется)"
 
 
+def _code_cell(view, context, model, name):
+    return model.code or ""
+
+
 class CatalogView(AdminEditsMixin, AtomicSaveMixin, ModelView):
     """Common settings of the catalogue views."""
     can_view_details = False
     page_size = 100
-    column_formatters = {"active": _active_cell}
+    column_formatters = {"active": _active_cell, "code": _code_cell}
     column_filters = ()
 
     def get_one(self, id):
@@ -84,9 +90,10 @@ class SupplierView(CatalogView):
 class StatusView(CatalogView):
     """«Статусы»: what a clerk picks in «Добавить статус»."""
     audit_name = "status_catalog"
-    column_list = ("name", "sort_order", "active")
+    column_list = ("name", "code", "sort_order", "active")
     form_columns = ("name", "sort_order", "active")
-    column_labels = {"name": "Статус", "sort_order": "Порядок", "active": "Используется"}
+    column_labels = {"name": "Статус", "code": "Код", "sort_order": "Порядок",
+                     "active": "Используется"}
     column_default_sort = ("sort_order", False)
     form_args = {
         "name": {"label": "Статус", "validators": [DataRequired(REQUIRED), Length(max=255)]},
@@ -110,12 +117,12 @@ PARTY_LABELS = {DocumentType.APPLICANT: "Заявитель", DocumentType.ORGAN
 class DocumentTypeView(CatalogView):
     """«Типы документов»: for the applicant's uploads and the organisations' documents."""
     audit_name = "document_type"
-    column_list = ("name", "party", "sort_order", "active")
+    column_list = ("name", "code", "party", "sort_order", "active")
     form_columns = ("name", "party", "sort_order", "active")
-    column_labels = {"name": "Тип документа", "party": "Чьи документы", "sort_order": "Порядок",
-                     "active": "Используется"}
+    column_labels = {"name": "Тип документа", "code": "Код", "party": "Чьи документы",
+                     "sort_order": "Порядок", "active": "Используется"}
     column_default_sort = ("party", False)
-    column_formatters = {"active": _active_cell,
+    column_formatters = {"active": _active_cell, "code": _code_cell,
                          "party": lambda v, c, m, n: PARTY_LABELS.get(m.party, m.party)}
     form_choices = {"party": list(PARTY_LABELS.items())}
     form_args = {
@@ -134,3 +141,7 @@ class DocumentTypeView(CatalogView):
                                              & (DocumentType.id != (model.id or 0))).exists())
         if taken:
             raise ValidationError(f"Тип документа «{model.name}» уже есть в справочнике")
+        if model.code and model.party != DocumentType.get_by_id(model.id).party:
+            # The portal finds its own types by party and code.
+            raise ValidationError(f"Тип документа «{model.name}» используется порталом: "
+                                  "можно изменить название, но не то, чьи это документы")

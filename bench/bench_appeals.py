@@ -119,7 +119,7 @@ def optimize_search_index():
 def seed(appeals: int, applicants: int, report) -> dict:
     """Fill the (connected) database; returns {who: (e-mail, appeal id)} to measure."""
     from domain.accounts.credentials import hash_password
-    from domain.setup.seed import seed_demo_suppliers
+    from domain.setup.seed import APPLICANT_DOC_TYPES, seed_demo_suppliers
     from models import (
         Appeal,
         AppealSeen,
@@ -176,15 +176,17 @@ def seed(appeals: int, applicants: int, report) -> dict:
         supplier = rnd.choice(suppliers) if kind == "tp" and rnd.random() < 0.5 else None
         subject = rnd.choice(SUBJECTS) if kind == "message" else ""
         reg_number = None
-        status = ""
+        status, status_kind = "", None
         if state != "draft":
             status = "Заявка создана и отправлена в сетевую" if kind == "tp" \
                 else "Сообщение отправлено"
+            status_kind = StatusEvent.SENT
             if rnd.random() < 0.8:
                 number += 1
                 reg_number = str(number)
                 status = rnd.choice(STATUSES) if kind == "tp" else \
                     f"Присвоен регистрационный номер: {number}"
+                status_kind = StatusEvent.STATUS if kind == "tp" else StatusEvent.NUMBER
         comment = " ".join(rnd.sample(PHRASES, 2))
         unread = state != "draft" and rnd.random() < 0.2
         staff_at = updated if state != "draft" and rnd.random() < 0.7 else None
@@ -195,7 +197,8 @@ def seed(appeals: int, applicants: int, report) -> dict:
             "scheme": rnd.choice(["permanent", "temporary"]) if kind == "tp" else None,
             "complies": rnd.random() < 0.6 if kind == "tp" else None,
             "supplier": supplier.id if supplier else None, "comment_html": f"<p>{comment}</p>",
-            "last_status": status, "created_at": created, "updated_at": updated,
+            "last_status": status, "last_status_kind": status_kind,
+            "created_at": created, "updated_at": updated,
             "sent_at": None if state == "draft" else created,
             "staff_activity_at": staff_at if not unread else updated,
             "applicant_seen_at": None if unread else (updated + dt.timedelta(minutes=5)
@@ -224,6 +227,7 @@ def seed(appeals: int, applicants: int, report) -> dict:
     seen = read_marks(appeal_ids, rows, grid, {s.id for s in suppliers})
     _insert(AppealSeen, seen, batch)
     posts, events, documents = [], [], []
+    type_codes = {name: code for code, name in APPLICANT_DOC_TYPES}
     for appeal_id, row, bodies in zip(appeal_ids, rows, post_plan):
         at = row["created_at"]
         for k, body in enumerate(bodies):
@@ -246,7 +250,8 @@ def seed(appeals: int, applicants: int, report) -> dict:
         for k in range(rnd.randrange(0, 3)):
             doc_type, name = rnd.choice(DOC_FILES)
             documents.append({"appeal": appeal_id, "party": "applicant", "organization": None,
-                              "doc_type": doc_type, "file_name": name,
+                              "doc_type": doc_type, "type_code": type_codes[doc_type],
+                              "file_name": name,
                               "content_type": "application/octet-stream",
                               "size": rnd.randrange(10_000, 3_000_000), "sha256": "0" * 64,
                               "storage_key": secrets.token_hex(20),

@@ -3,7 +3,17 @@ import datetime as dt
 import itertools
 
 from domain.appeals import search_index
-from models import Appeal, Document, Organization, Post, StatusEvent, User, db, utcnow
+from models import (
+    Appeal,
+    Document,
+    DocumentType,
+    Organization,
+    Post,
+    StatusEvent,
+    User,
+    db,
+    utcnow,
+)
 
 _counter = itertools.count(1)
 
@@ -21,15 +31,18 @@ def supplier(name="АО «Калиновскэнергосбыт»"):
 
 
 def make_appeal(applicant, kind=Appeal.TP, state=Appeal.ACTIVE, *, subject="", reg_number=None,
-                last_status=None, created_at=None, updated_at=None, unread=False,
+                last_status=None, last_status_kind=None, created_at=None, updated_at=None, unread=False,
                 new_status=False, new_post=False, supplier=None, organization=None,
                 comment_html="", power="le15", scheme="permanent", complies=True,
                 posts=(), statuses=(), documents=()):
     """An appeal with optional thread posts [(side, html)], statuses [text] and documents
-    [(party, doc_type, file_name)]; the search column is refreshed as real callers do."""
+    [(party, doc_type, file_name)]; the search column is refreshed as real callers do.
+    last_status_kind: the kind of the last status (StatusEvent.SENT unless a draft)."""
     grid = Organization.grid()
     created = created_at or utcnow() - dt.timedelta(minutes=next(_counter))
     updated = updated_at or created
+    if last_status_kind is None and state != Appeal.DRAFT:
+        last_status_kind = StatusEvent.SENT
     if last_status is None:
         last_status = "" if state == Appeal.DRAFT else (
             "Заявка создана и отправлена в сетевую" if kind == Appeal.TP else "Сообщение отправлено")
@@ -37,7 +50,8 @@ def make_appeal(applicant, kind=Appeal.TP, state=Appeal.ACTIVE, *, subject="", r
         appeal = Appeal(applicant=applicant, kind=kind, state=state,
                         organization=organization or grid, reg_number=reg_number,
                         subject=subject, supplier=supplier, comment_html=comment_html,
-                        last_status=last_status, created_at=created, updated_at=updated,
+                        last_status=last_status, last_status_kind=last_status_kind,
+                        created_at=created, updated_at=updated,
                         power=power if kind == Appeal.TP else None,
                         scheme=scheme if kind == Appeal.TP else None,
                         complies=complies if kind == Appeal.TP else None,
@@ -56,7 +70,7 @@ def make_appeal(applicant, kind=Appeal.TP, state=Appeal.ACTIVE, *, subject="", r
         for party, doc_type, file_name in documents:
             org = None if party == "applicant" else (supplier if party == "supplier" else grid)
             Document.create(appeal=appeal, party=party, organization=org, doc_type=doc_type,
-                            file_name=file_name, size=1024, sha256="0" * 64,
+                            type_code=DocumentType.code_for(party, doc_type), file_name=file_name, size=1024, sha256="0" * 64,
                             storage_key=f"{next(_counter):040x}", created_at=created)
         search_index.refresh_search_text(appeal)
         appeal.save()

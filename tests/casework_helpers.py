@@ -43,7 +43,7 @@ def sent_appeal(applicant: User, kind=Appeal.TP, *, supplier_org=None, organizat
             appeal.supplier = supplier_org
         text = ("Заявка создана и отправлена в сетевую" if kind == Appeal.TP
                 else "Сообщение отправлено")
-        appeal.last_status = text
+        appeal.last_status, appeal.last_status_kind = text, StatusEvent.SENT
         appeal.save()
         StatusEvent.create(appeal=appeal, kind=StatusEvent.SENT, text=text, created_at=when)
         if kind == Appeal.MESSAGE:

@@ -35,6 +35,7 @@ from models import (
     DocumentType,
     Organization,
     Post,
+    StatusCatalog,
     StatusEvent,
     User,
     audit,
@@ -52,12 +53,14 @@ UNARCHIVED_TEXT = "Обращение возвращено из архива"
 
 # Shared steps ----------------------------------------------------------------------
 
-def _touch(appeal: Appeal, now, *, status: str | None = None, extra_texts=()):
-    """Mark staff activity on the appeal and rebuild its search column."""
+def _touch(appeal: Appeal, now, *, status: StatusEvent | None = None, extra_texts=()):
+    """Mark staff activity on the appeal (and its new last status) and rebuild its search
+    column."""
     appeal.updated_at = now
     appeal.staff_activity_at = now
     if status is not None:
-        appeal.last_status = status[:MAX_STATUS_LENGTH]
+        appeal.last_status = status.text[:MAX_STATUS_LENGTH]
+        appeal.last_status_kind = status.kind
     search_index.refresh_search_text(appeal, extra_texts=extra_texts)
 
 
@@ -96,10 +99,10 @@ def assign_number(appeal: Appeal, clerk: User, number: str | None = None) -> str
         appeal.reg_number = value
         text = f"Присвоен регистрационный номер: {value}"
         org = acting_organization(clerk)
-        StatusEvent.create(appeal=appeal, kind=StatusEvent.NUMBER, text=text, author=clerk,
-                           organization=org, created_at=now)
+        event = StatusEvent.create(appeal=appeal, kind=StatusEvent.NUMBER, text=text,
+                                   author=clerk, organization=org, created_at=now)
         appeal.new_status_for_applicant = True
-        _touch(appeal, now, status=text)
+        _touch(appeal, now, status=event)
         appeal.save()
         audit("appeal_number", actor=clerk, obj=appeal, details=f"№ {value}", ip=client_ip())
         _notify(appeal, "appeal_number", number=value)
@@ -133,10 +136,10 @@ def add_status(appeal: Appeal, clerk: User, text: str) -> StatusEvent:
         require(clerk, appeal, STATUS)
         now = utcnow()
         event = StatusEvent.create(appeal=appeal, kind=StatusEvent.STATUS, text=text,
-                                   author=clerk, organization=acting_organization(clerk),
-                                   created_at=now)
+                                   code=StatusCatalog.code_for(text), author=clerk,
+                                   organization=acting_organization(clerk), created_at=now)
         appeal.new_status_for_applicant = True
-        _touch(appeal, now, status=text)
+        _touch(appeal, now, status=event)
         appeal.save()
         audit("appeal_status", actor=clerk, obj=appeal, details=text, ip=client_ip())
         _notify(appeal, "appeal_status", status=text)
@@ -228,10 +231,11 @@ def _move(appeal: Appeal, clerk: User, state: str) -> Appeal:
         now = utcnow()
         text = ARCHIVED_TEXT if state == Appeal.ARCHIVE else UNARCHIVED_TEXT
         appeal.state = state
-        StatusEvent.create(appeal=appeal, kind=StatusEvent.ARCHIVE, text=text, author=clerk,
-                           organization=acting_organization(clerk), created_at=now)
+        event = StatusEvent.create(appeal=appeal, kind=StatusEvent.ARCHIVE, text=text,
+                                   author=clerk, organization=acting_organization(clerk),
+                                   created_at=now)
         appeal.new_status_for_applicant = True
-        _touch(appeal, now, status=text)
+        _touch(appeal, now, status=event)
         appeal.save()
         audit("appeal_archive" if state == Appeal.ARCHIVE else "appeal_unarchive",
               actor=clerk, obj=appeal, ip=client_ip())

@@ -33,8 +33,6 @@ from models import (
     utcnow,
 )
 
-APPLICATION_DOC_TYPE = "Заявка"
-
 DEFAULT_DOC_TYPE = "Иное"
 
 FALLBACK_DOC_TYPES = ["Заявка", "Схема", "План расположения", "Правоустанавливающий документ",
@@ -189,6 +187,7 @@ def set_document_types(appeal: Appeal, types: dict):
             new = types.get(document.id)
             if new and new in known and new != document.doc_type:
                 document.doc_type = new
+                document.type_code = DocumentType.code_for(document.party, new)
                 document.save()
 
 
@@ -221,9 +220,10 @@ def send_appeal(appeal: Appeal) -> Appeal:
                                              & (Document.party == "applicant")))
     if appeal.kind == Appeal.TP:
         errors = check_tp(appeal, complete=True)
-        if not any(d.doc_type == APPLICATION_DOC_TYPE for d in documents):
+        if not any(d.type_code == DocumentType.APPLICATION for d in documents):
+            application = DocumentType.by_code(DocumentType.APPLICANT, DocumentType.APPLICATION)
             errors["files"] = ("Приложите заполненную заявку: хотя бы один документ с типом "
-                               "«Заявка»")
+                               f"«{application.name}»")
         if errors:
             raise Refusal.of(errors)
         if Setting.flag("require_confirmed") and not applicant.confirmed:
@@ -247,7 +247,7 @@ def send_appeal(appeal: Appeal) -> Appeal:
                            created_at=now)
         appeal.state = Appeal.ACTIVE
         appeal.sent_at = appeal.updated_at = appeal.applicant_activity_at = now
-        appeal.last_status = status
+        appeal.last_status, appeal.last_status_kind = status, StatusEvent.SENT
         search_index.refresh_search_text(appeal)
         appeal.save()
         _notify_organizations(appeal, "org_new_appeal", post=post,

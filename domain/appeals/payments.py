@@ -9,10 +9,15 @@ from domain.appeals import filing
 from domain.appeals.access import acting_organization
 from domain.appeals.casework import add_status
 from domain.errors import Refusal
-from models import Appeal, Document, Organization, StatusEvent, audit
-
-PAYMENT_TYPE = "Платежный документ"
-CONCLUDED_STATUS = "Договор заключен"
+from models import (
+    Appeal,
+    Document,
+    DocumentType,
+    Organization,
+    StatusCatalog,
+    StatusEvent,
+    audit,
+)
 
 
 def offer_path(appeal: Appeal) -> bool:
@@ -24,14 +29,15 @@ def payment_documents(appeal: Appeal) -> list:
     """The payment documents the applicant attached, oldest first."""
     return list(Document.select().where((Document.appeal == appeal.id)
                                         & (Document.party == "applicant")
-                                        & (Document.doc_type == PAYMENT_TYPE))
+                                        & (Document.type_code == DocumentType.PAYMENT))
                 .order_by(Document.created_at, Document.id))
 
 
 def concluded_at(appeal: Appeal):
     """When «Договор заключен» was recorded, or None."""
     event = (StatusEvent.select(StatusEvent.created_at)
-             .where((StatusEvent.appeal == appeal.id) & (StatusEvent.text == CONCLUDED_STATUS))
+             .where((StatusEvent.appeal == appeal.id)
+                    & (StatusEvent.code == StatusCatalog.CONTRACT_CONCLUDED))
              .order_by(StatusEvent.created_at).first())
     return event.created_at if event else None
 
@@ -45,7 +51,8 @@ def attach_payment(appeal: Appeal, applicant, file) -> Document:
         raise Refusal("Обращение не найдено")
     if appeal.state != Appeal.ACTIVE or not offer_path(appeal):
         raise Refusal("Платежный документ к этому обращению не прикладывается", "payment")
-    documents = filing.add_applicant_documents(appeal, applicant, files=[(file, PAYMENT_TYPE)])
+    payment = DocumentType.by_code(DocumentType.APPLICANT, DocumentType.PAYMENT)
+    documents = filing.add_applicant_documents(appeal, applicant, files=[(file, payment.name)])
     return documents[0]
 
 
@@ -60,6 +67,7 @@ def record_payment(appeal: Appeal, clerk, note: str = "") -> StatusEvent:
                       "payment")
     if concluded_at(appeal):
         raise Refusal("Оплата уже отмечена: договор заключен", "payment")
-    event = add_status(appeal, clerk, CONCLUDED_STATUS)
+    concluded = StatusCatalog.by_code(StatusCatalog.CONTRACT_CONCLUDED)
+    event = add_status(appeal, clerk, concluded.name)
     audit("payment_recorded", actor=clerk, obj=appeal, details=(note or "")[:500])
     return event

@@ -26,7 +26,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from domain.errors import Refusal
 from domain.files import storage
-from models import Document, Setting, utcnow
+from models import Document, DocumentType, Setting, utcnow
 
 TOKEN_MAX_AGE = 2 * 24 * 3600
 PENDING_MAX_AGE = 24 * 3600
@@ -185,7 +185,7 @@ def create_document(appeal, item: dict, *, party: str, uploaded_by, doc_type: st
     name = clean_file_name(item["name"])
     return Document.create(
         appeal=appeal, post=post, party=party, organization=organization, doc_type=doc_type,
-        file_name=name, content_type=content_type_of(name), size=item["size"],
+        type_code=DocumentType.code_for(party, doc_type), file_name=name, content_type=content_type_of(name), size=item["size"],
         sha256=item["sha256"], streebog256=item.get("streebog256", ""),
         streebog512=item.get("streebog512", ""), storage_key=item["key"],
         needs_applicant_signature=bool(needs_applicant_signature), uploaded_by=uploaded_by,

@@ -10,6 +10,7 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noq
 
 from domain.appeals import unread_index
 from domain.appeals.search_index import create_search_index
+from domain.setup.seed import seed_catalogues
 from domain.signing import awaiting
 from models import (
     ALL_MODELS,
@@ -17,7 +18,11 @@ from models import (
     AppealSeen,
     AppealUnread,
     Document,
+    DocumentType,
+    Organization,
     SmsCode,
+    StatusCatalog,
+    StatusEvent,
     db,
     is_postgres,
 )
@@ -64,25 +69,30 @@ def add_read_marks_and_signing_data(migrator):
     for old in ("appeal_applicant_id_state_created_at", "appeal_applicant_id_state_updated_at"):
         if old in existing:
             operations.append(migrator.drop_index("appeal", old))
-    operations += _missing_appeal_indexes(migrator)
+    operations += _missing_indexes(migrator, Appeal)
     migrate(*operations)
 
 
-def _missing_appeal_indexes(migrator) -> list:
-    """Operations adding the appeal indexes of the model the database lacks."""
-    existing = {index.name for index in db.get_indexes("appeal")}
+def _missing_indexes(migrator, model) -> list:
+    """Operations adding the indexes of the model's Meta the database lacks, on columns it
+    has: an index on a column a later step adds is left to that step (SQLite would take the
+    missing column's quoted name for a string and index a constant)."""
+    table = model._meta.table_name
+    existing = {index.name for index in db.get_indexes(table)}
+    columns = {column.name for column in db.get_columns(table)}
     operations = []
-    for fields, unique in Appeal._meta.indexes:
-        columns_of_index = [getattr(Appeal, f).column_name for f in fields]
-        if "appeal_" + "_".join(columns_of_index) not in existing:
-            operations.append(migrator.add_index("appeal", columns_of_index, unique))
+    for fields, unique in model._meta.indexes:
+        columns_of_index = [getattr(model, f).column_name for f in fields]
+        if f"{table}_{'_'.join(columns_of_index)}" not in existing \
+                and columns.issuperset(columns_of_index):
+            operations.append(migrator.add_index(table, columns_of_index, unique))
     return operations
 
 
 def add_staff_unread_index(migrator):
     """Version 4: appeal_unread, the staff unread marks as rows kept by triggers on appeal,
     filled from the existing appeals and read marks; the index of the «Статус» filter."""
-    migrate(*_missing_appeal_indexes(migrator))
+    migrate(*_missing_indexes(migrator, Appeal))
     db.create_tables([AppealUnread], safe=True)
     unread_index.install()
     unread_index.rebuild()
@@ -94,13 +104,56 @@ def add_document_awaiting(migrator):
     office's home page counts."""
     if "awaiting" not in {c.name for c in db.get_columns("document")}:
         migrate(migrator.add_column("document", "awaiting", Document.awaiting))
-    existing = {index.name for index in db.get_indexes("document")}
-    for fields, unique in Document._meta.indexes:
-        columns = [getattr(Document, f).column_name for f in fields]
-        if "document_" + "_".join(columns) not in existing:
-            migrate(migrator.add_index("document", columns, unique))
+    migrate(*_missing_indexes(migrator, Document))
     awaiting.install()
     awaiting.rebuild()
+
+
+def add_catalogue_codes(migrator):
+    """Version 6: stable codes of the catalogues' seeded rows (document_type.code,
+    status_catalog.code), given by the names they were seeded with; the type's code on each
+    document, the catalogue status's code on each status event, and appeal.last_status_kind
+    with the index of the «Присвоен регистрационный номер» filter, filled from the history."""
+    columns = [(DocumentType, "code"), (StatusCatalog, "code"), (Document, "type_code"),
+               (StatusEvent, "code"), (Appeal, "last_status_kind")]
+    for model, name in columns:
+        table = model._meta.table_name
+        if name not in {c.name for c in db.get_columns(table)}:
+            migrate(migrator.add_column(table, name, getattr(model, name)))
+    migrate(*_missing_indexes(migrator, DocumentType), *_missing_indexes(migrator, Appeal))
+    seed_catalogues()
+    _fill_document_type_codes()
+    _fill_status_codes()
+    _fill_last_status_kinds()
+
+
+def _fill_document_type_codes():
+    """document.type_code of the existing documents: their type's, matched by the name the
+    document kept, in the catalogue of its party."""
+    for doc_type in DocumentType.select().where(DocumentType.code.is_null(False)):
+        parties = ([DocumentType.APPLICANT] if doc_type.party == DocumentType.APPLICANT
+                   else [Organization.GRID, Organization.SUPPLIER])
+        (Document.update(type_code=doc_type.code)
+         .where((Document.doc_type == doc_type.name) & Document.party.in_(parties)
+                & Document.type_code.is_null())
+         .execute())
+
+
+def _fill_status_codes():
+    """status_event.code of the statuses clerks picked from the catalogue."""
+    for status in StatusCatalog.select().where(StatusCatalog.code.is_null(False)):
+        (StatusEvent.update(code=status.code)
+         .where((StatusEvent.text == status.name) & (StatusEvent.kind == StatusEvent.STATUS)
+                & StatusEvent.code.is_null())
+         .execute())
+
+
+def _fill_last_status_kinds():
+    """appeal.last_status_kind: the kind of each appeal's latest status event."""
+    latest = StatusEvent.alias()
+    kind = (latest.select(latest.kind).where(latest.appeal == Appeal.id)
+            .order_by(latest.created_at.desc(), latest.id.desc()).limit(1))
+    Appeal.update(last_status_kind=kind).where(Appeal.last_status_kind.is_null()).execute()
 
 
 # Each step takes the migrator and upgrades an existing database by one version.
@@ -110,6 +163,7 @@ STEPS: list = [
     add_read_marks_and_signing_data,  # 3
     add_staff_unread_index,  # 4
     add_document_awaiting,  # 5
+    add_catalogue_codes,  # 6
 ]
 
 LATEST = 1 + len(STEPS)

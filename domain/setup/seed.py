@@ -3,20 +3,37 @@ from models import DocumentType, LegalDocument, Organization, StatusCatalog, db
 
 GRID_NAME = "ООО «Калиновские Электрические Сети»"
 
+# (code, name): the code is what behaviour keys on, the name what users read and the
+# administrator may change.
 STATUSES = [
-    "Заявка принята к рассмотрению",
-    "Заявка неполная, требуется дополнить сведения",
-    "Направлены проект договора и технические условия",
-    "Выставлен счет",
-    "Договор заключен",
-    "Выполняются мероприятия по ТП",
-    "Технологическое присоединение осуществлено",
-    "Заявка аннулирована",
+    (StatusCatalog.ACCEPTED, "Заявка принята к рассмотрению"),
+    (StatusCatalog.INCOMPLETE, "Заявка неполная, требуется дополнить сведения"),
+    (StatusCatalog.CONTRACT_SENT, "Направлены проект договора и технические условия"),
+    (StatusCatalog.INVOICE_ISSUED, "Выставлен счет"),
+    (StatusCatalog.CONTRACT_CONCLUDED, "Договор заключен"),
+    (StatusCatalog.WORKS_IN_PROGRESS, "Выполняются мероприятия по ТП"),
+    (StatusCatalog.CONNECTED, "Технологическое присоединение осуществлено"),
+    (StatusCatalog.ANNULLED, "Заявка аннулирована"),
 ]
-APPLICANT_DOC_TYPES = ["Заявка", "Схема", "План расположения", "Правоустанавливающий документ",
-                       "Доверенность", "Платежный документ", "Иное"]
-ORGANIZATION_DOC_TYPES = ["Договор ТП", "Технические условия", "Счет на оплату",
-                          "Акт об осуществлении ТП", "Договор энергоснабжения", "Иное"]
+APPLICANT_DOC_TYPES = [
+    (DocumentType.APPLICATION, "Заявка"),
+    (DocumentType.DIAGRAM, "Схема"),
+    (DocumentType.SITE_PLAN, "План расположения"),
+    (DocumentType.TITLE_DOCUMENT, "Правоустанавливающий документ"),
+    (DocumentType.POWER_OF_ATTORNEY, "Доверенность"),
+    (DocumentType.PAYMENT, "Платежный документ"),
+    (DocumentType.OTHER, "Иное"),
+]
+ORGANIZATION_DOC_TYPES = [
+    (DocumentType.CONTRACT, "Договор ТП"),
+    (DocumentType.TECHNICAL_CONDITIONS, "Технические условия"),
+    (DocumentType.INVOICE, "Счет на оплату"),
+    (DocumentType.ACT_OF_CONNECTION, "Акт об осуществлении ТП"),
+    (DocumentType.SUPPLY_CONTRACT, "Договор энергоснабжения"),
+    (DocumentType.OTHER, "Иное"),
+]
+DOC_TYPES = {DocumentType.APPLICANT: APPLICANT_DOC_TYPES,
+             DocumentType.ORGANIZATION: ORGANIZATION_DOC_TYPES}
 
 PERSONAL_DATA_HTML = """
 <p>Я, действуя свободно, своей волей и в своем интересе, в соответствии с Федеральным законом
@@ -54,15 +71,34 @@ E_INTERACTION_HTML = """
 """
 
 
+def seed_catalogues():
+    """The seeded statuses and document types, each found by its code."""
+    for order, (code, name) in enumerate(STATUSES):
+        _ensure_coded(StatusCatalog, code, name, order)
+    for party, types in DOC_TYPES.items():
+        for order, (code, name) in enumerate(types):
+            _ensure_coded(DocumentType, code, name, order, party=party)
+
+
+def _ensure_coded(model, code: str, name: str, order: int, **scope):
+    """Make sure the catalogue `model` has the row of `code` (within `scope`, e.g. a party).
+
+    A row already coded keeps the name the administrator gave it. A row of a database made
+    before codes existed gets its code by the name it was seeded with; where that name was
+    changed since, the coded row is added anew."""
+    within = [getattr(model, field) == value for field, value in scope.items()]
+    if model.select().where(model.code == code, *within).exists():
+        return
+    adopted = (model.update(code=code)
+               .where(model.name == name, model.code.is_null(), *within).execute())
+    if not adopted:
+        model.create(code=code, name=name, sort_order=order, **scope)
+
+
 def seed_reference_data():
-    """Statuses, document types and consent texts; idempotent."""
+    """Statuses, document types, consent texts and the grid company; idempotent."""
     with db.atomic():
-        for order, name in enumerate(STATUSES):
-            StatusCatalog.get_or_create(name=name, defaults={"sort_order": order})
-        for party, names in ((DocumentType.APPLICANT, APPLICANT_DOC_TYPES),
-                             (DocumentType.ORGANIZATION, ORGANIZATION_DOC_TYPES)):
-            for order, name in enumerate(names):
-                DocumentType.get_or_create(party=party, name=name, defaults={"sort_order": order})
+        seed_catalogues()
         for key, title, body in (
                 (LegalDocument.PERSONAL_DATA, "Согласие на обработку персональных данных",
                  PERSONAL_DATA_HTML),

@@ -20,7 +20,6 @@ from domain.signing.notices import (
     staff_touched,
 )
 from domain.signing.state import (
-    ACT_TYPE,
     MSG_ALREADY,
     MSG_FILE_CHANGED,
     MSG_NOT_OFFERED,
@@ -32,7 +31,17 @@ from domain.signing.state import (
     organization_signature,
 )
 from domain.transactions import write_transaction as _write_transaction
-from models import Appeal, Document, Organization, Signature, User, audit, db, utcnow
+from models import (
+    Appeal,
+    Document,
+    DocumentType,
+    Organization,
+    Signature,
+    User,
+    audit,
+    db,
+    utcnow,
+)
 
 MSG_KEP_NOT_PERSON = "Физическое лицо подписывает документы кодом подтверждения из СМС"
 
@@ -181,7 +190,7 @@ def sign_kep(document: Document, signer: User, sig_bytes: bytes, *, ip: str = ""
             else:
                 staff_touched(appeal, now)
                 notify_applicant_of_organization(appeal, document, organization, now)
-                if side == "grid" and document.doc_type == ACT_TYPE:
+                if side == "grid" and document.type_code == DocumentType.ACT_OF_CONNECTION:
                     notify_supplier_of_act(appeal, document, now)
             audit("document_signed", actor=signer, obj=appeal, ip=ip,
                   details=f"КЭП ({SIDE_LABELS[side]}): {document.doc_type} «{document.file_name}», "

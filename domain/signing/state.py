@@ -4,9 +4,7 @@ and the labels the pages and reports show. Refusals of every signing path are Si
 import datetime as dt
 import json
 
-from models import Appeal, Document, Signature, User
-
-ACT_TYPE = "Акт об осуществлении ТП"
+from models import Appeal, Document, DocumentType, Signature, User
 
 SIDE_LABELS = {"grid": "Подпись Сетевой", "supplier": "Подпись ГП",
                "applicant": "Подпись Заявителя"}
@@ -88,7 +86,8 @@ def supply_start(appeal: Appeal) -> dt.datetime | None:
     if not appeal.supplier_id:
         return None
     row = (Signature.select(Signature.signed_at).join(Document)
-           .where((Document.appeal == appeal.id) & (Document.doc_type == ACT_TYPE)
+           .where((Document.appeal == appeal.id)
+                  & (Document.type_code == DocumentType.ACT_OF_CONNECTION)
                   & (Document.party == "grid") & (Signature.side == "grid")
                   & (Signature.kind == Signature.KEP))
            .order_by(Signature.signed_at).first())

@@ -1,14 +1,20 @@
 """An existing database is upgraded in place to exactly the schema a fresh one gets."""
 import datetime as dt
 
-from domain.appeals import read_marks, unread_index
+from domain.appeals import payments, read_marks, unread_index
+from domain.setup import seed
 from domain.setup.migrations import LATEST, SchemaVersion, upgrade
 from domain.signing import awaiting
 from models import (
     ALL_MODELS,
+    Appeal,
     AppealSeen,
     AppealUnread,
+    Document,
+    DocumentType,
     Organization,
+    StatusCatalog,
+    StatusEvent,
     db,
     is_postgres,
     utcnow,
@@ -17,16 +23,37 @@ from tests.casework_helpers import applicant_user, sent_appeal, staff, supplier
 
 
 def _schema():
-    """Tables with their columns, the appeal table's index names, the unread triggers."""
+    """Tables with their columns, the index names of the tables the steps index, the unread
+    triggers."""
     tables = {m._meta.table_name: sorted(c.name for c in db.get_columns(m._meta.table_name))
               for m in ALL_MODELS}
     indexes = {table: sorted(i.name for i in db.get_indexes(table))
-               for table in ("appeal", "appeal_unread", "document")}
+               for table in ("appeal", "appeal_unread", "document", "document_type",
+                             "status_catalog")}
     return tables, indexes, unread_index.installed()
 
 
+def _intact() -> bool:
+    """True when SQLite finds every table and index consistent (PostgreSQL: always)."""
+    return is_postgres() or db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+def _make_it_look_like_version_5():
+    """Undo what version 6 added: the catalogues' codes, the codes kept on documents and
+    status events, appeal.last_status_kind and its index."""
+    for index in ("appeal_last_status_kind_updated_at_id", "document_type_party_code",
+                  "status_catalog_code"):
+        db.execute_sql(f"DROP INDEX {index}")
+    for table, column in (("document_type", "code"), ("status_catalog", "code"),
+                          ("document", "type_code"), ("status_event", "code"),
+                          ("appeal", "last_status_kind")):
+        db.execute_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+    SchemaVersion.update(version=5).execute()
+
+
 def _make_it_look_like_version_4():
-    """Undo what version 5 added: document.awaiting, its triggers and index."""
+    """Undo what versions 6 and 5 added: document.awaiting, its triggers and index."""
+    _make_it_look_like_version_5()
     awaiting.uninstall()
     db.execute_sql('DROP INDEX document_organization_id_awaiting_created_at')
     db.execute_sql('ALTER TABLE document DROP COLUMN awaiting')
@@ -86,7 +113,7 @@ def test_version_3_database_gets_its_unread_marks_filled(app):
             {"appeal": read_before_new_data.id, "organization": grid.id,
              "seen_at": now - dt.timedelta(days=1)}]).execute()
         assert upgrade() == (3, LATEST)
-        assert _schema() == fresh
+        assert _schema() == fresh and _intact()
         rows = {(u.appeal_id, u.organization_id) for u in AppealUnread.select()}
         assert rows == {(seen_by_grid.id, gp.id), (read_before_new_data.id, grid.id),
                         (untouched.id, grid.id), (untouched.id, gp.id)}
@@ -96,6 +123,50 @@ def test_version_3_database_gets_its_unread_marks_filled(app):
         seen_by_grid.applicant_activity_at = now + dt.timedelta(seconds=1)
         seen_by_grid.save()
         assert read_marks.unread_for_staff(seen_by_grid, clerk)
+
+
+def test_version_5_database_gets_its_codes_from_the_seeded_names(app):
+    """Upgrading codes the seeded catalogue rows by their names, the existing documents and
+    catalogue statuses by their types' and statuses' names, and each appeal's last status
+    kind by its history; a row renamed before the upgrade keeps no code, and the coded row
+    is added anew."""
+    with db.connection_context():
+        person = applicant_user()
+        paid, numbered = sent_appeal(person, complies=True), sent_appeal(person)
+        when = utcnow()
+        for appeal, kind, text, minute in (
+                (paid, StatusEvent.NUMBER, "Присвоен регистрационный номер: 7", 1),
+                (paid, StatusEvent.STATUS, "Договор заключен", 2),
+                (numbered, StatusEvent.NUMBER, "Присвоен регистрационный номер: 8", 1)):
+            StatusEvent.create(appeal=appeal, kind=kind, text=text,
+                               created_at=when + dt.timedelta(minutes=minute))
+        documents = {name: Document.create(appeal=paid, party=party, doc_type=name,
+                                           file_name=f"{name}.pdf", size=1, sha256="0" * 64,
+                                           storage_key=f"{party}-{len(name)}").id
+                     for party, name in (("applicant", "Заявка"),
+                                         ("grid", "Акт об осуществлении ТП"),
+                                         ("supplier", "Иное"))}
+        fresh = _schema()
+        _make_it_look_like_version_5()
+        db.execute_sql("UPDATE status_catalog SET name = 'Счёт выставлен' "
+                       "WHERE name = 'Выставлен счет'")
+        assert upgrade() == (5, LATEST)
+        assert _schema() == fresh and _intact()
+        codes = {(t.party, t.name): t.code for t in DocumentType.select()}
+        assert codes == {(party, name): code for party, types in seed.DOC_TYPES.items()
+                         for code, name in types}
+        statuses = {s.name: s.code for s in StatusCatalog.select()}
+        assert statuses == {**{name: code for code, name in seed.STATUSES},
+                            "Счёт выставлен": None}
+        assert {name: Document.get_by_id(i).type_code for name, i in documents.items()} == {
+            "Заявка": DocumentType.APPLICATION,
+            "Акт об осуществлении ТП": DocumentType.ACT_OF_CONNECTION,
+            "Иное": DocumentType.OTHER}
+        assert [e.code for e in StatusEvent.select().where(StatusEvent.code.is_null(False))] \
+            == [StatusCatalog.CONTRACT_CONCLUDED]
+        assert payments.concluded_at(Appeal.get_by_id(paid.id)) is not None
+        assert {a.id: a.last_status_kind for a in Appeal.select()} == {
+            paid.id: StatusEvent.STATUS, numbered.id: StatusEvent.NUMBER}
 
 
 def test_upgraded_database_still_works(app, client, auth):
