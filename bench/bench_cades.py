@@ -30,14 +30,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from flask import Flask
+
+# Run as a script, the checkout is not on sys.path; tests/ is not put there either, so
+# that tests/domain/ cannot shadow the project's domain/.
 ROOT = Path(__file__).resolve().parent.parent
-for _path in (str(ROOT), str(ROOT / "tests")):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-import gost_tools  # noqa: E402
-
+from domain.files import storage  # noqa: E402
 from domain.signing import cades  # noqa: E402
+from tests import gost_tools  # noqa: E402
 
 TARGETS_MS = {256: 150.0, 512: 400.0}
 
@@ -78,9 +81,6 @@ def _upload_cost(document: Path, storage_dir: Path, runs: int) -> dict:
     """Median ms of storage.save_stream of `document`: SHA-256 only, and with the
     Streebog digests the portal records for an organisation's document; also the
     digests themselves (hex) as recorded."""
-    from flask import Flask
-
-    from domain.files import storage
     app = Flask("bench_cades")
     app.config["STORAGE_DIR"] = str(storage_dir)
     result = {}

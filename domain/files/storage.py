@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 
 import config
-from domain.signing import cades
+from domain.files import streebog
 
 CHUNK = 1024 * 1024
 
@@ -47,7 +47,7 @@ class _Hashers:
         self.sha256 = hashlib.sha256()
         self.extra = {}
         if extra_digests:
-            self.extra = {name: cades.streebog_hasher(EXTRA_DIGESTS[name])
+            self.extra = {name: streebog.streebog_hasher(EXTRA_DIGESTS[name])
                           for name in extra_digests}
 
     def update(self, chunk: bytes):

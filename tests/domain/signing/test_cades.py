@@ -1,4 +1,4 @@
-"""Tests of cades.py on real GOST signatures made by openssl's GOST engine."""
+"""Tests of domain.signing.cades on real GOST signatures made by openssl's GOST engine."""
 from __future__ import annotations
 
 import base64
@@ -12,7 +12,9 @@ import pytest
 
 from gostcrypto import gosthash, gostsignature
 
+from domain.files import streebog
 from domain.signing import cades
+from domain.signing.cades.curve import gost_verify, named_curve
 from tests import gost_tools
 
 needs_gost = pytest.mark.skipif(not gost_tools.gost_engine_available(),
@@ -343,7 +345,7 @@ def test_streamed_hash_equals_one_shot_gostcrypto(monkeypatch, backend):
         except RuntimeError as exc:
             pytest.skip(str(exc))
     # Chunks not aligned to Streebog's 64-byte block, several of them.
-    monkeypatch.setattr(cades, "CHUNK_SIZE", 1000)
+    monkeypatch.setattr(streebog, "CHUNK_SIZE", 1000)
     data = os.urandom(48 * 1024 + 37)
     for bits in (256, 512):
         expected = bytes(gosthash.new("streebog%d" % bits, data=bytearray(data)).digest())
@@ -378,11 +380,11 @@ def test_curve_arithmetic_matches_gostcrypto(name, bits):
     r_s = signer.sign(private, bytearray(digest[::-1]))
     s_r = bytes(r_s[size:]) + bytes(r_s[:size])
     point = (int.from_bytes(public[:size], "big"), int.from_bytes(public[size:], "big"))
-    curve = cades._curve(name)
-    assert cades._gost_verify(curve, point, digest, s_r)
-    assert not cades._gost_verify(curve, point, bytes([digest[0] ^ 1]) + digest[1:], s_r)
-    assert not cades._gost_verify(curve, point, digest, bytes(r_s))
-    assert not cades._gost_verify(curve, (point[0], point[1] ^ 1), digest, s_r)
+    curve = named_curve(name)
+    assert gost_verify(curve, point, digest, s_r)
+    assert not gost_verify(curve, point, bytes([digest[0] ^ 1]) + digest[1:], s_r)
+    assert not gost_verify(curve, point, digest, bytes(r_s))
+    assert not gost_verify(curve, (point[0], point[1] ^ 1), digest, s_r)
 
 
 # --- digest computed beforehand (hashing once, when the document is stored) ---

@@ -15,8 +15,9 @@ from werkzeug.datastructures import FileStorage
 
 from domain.appeals import casework, payments
 from domain.errors import Refusal
+from domain.files import streebog
 from domain.outbox import notify, sms
-from domain.signing import cades, kep, state
+from domain.signing import kep, state
 from models import (
     Appeal,
     Document,
@@ -412,7 +413,7 @@ def forbid_reading_documents(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the document was read again")
     monkeypatch.setattr(kep.storage, "open_file", refuse)
-    monkeypatch.setattr(cades, "streebog_file", refuse)
+    monkeypatch.setattr(streebog, "streebog_file", refuse)  # what verify_detached calls
 
 
 def test_kep_256_and_512_are_checked_against_the_digests_recorded_at_placement(
