@@ -27,7 +27,8 @@ class NumberForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     """«Добавить статус»: a status of the catalogue or the clerk's own text."""
-    status = SelectField("Статус из списка", invalid_choice_message=casework.STATUS_MISSING)
+    status = SelectField("Статус из списка", default="",
+                         invalid_choice_message=casework.STATUS_MISSING)
     custom_status = StringField("или свой текст")
 
     def __init__(self, statuses, **kwargs):
@@ -47,7 +48,8 @@ class ReplyForm(FlaskForm):
 
 class DocumentForm(FlaskForm):
     """«Разместить документ»: a file of one of the organisations' types, maybe to be signed."""
-    doc_type = SelectField("Тип документа", invalid_choice_message=casework.DOC_TYPE_MISSING)
+    doc_type = SelectField("Тип документа", default="",
+                           invalid_choice_message=casework.DOC_TYPE_MISSING)
     file = FileField("Файл", id="doc_file")
     needs_signature = BooleanField("требуется подпись заявителя")
 

@@ -9,6 +9,8 @@ administrators, the supplier for supplier clerks). A supplier clerk works only w
 ТП applications naming its supplier and the messages addressed to it; registration
 numbers and the archive belong to the appeal's receiving organisation.
 """
+from peewee import IntegrityError
+
 from domain.appeals import search_index
 from domain.appeals.access import (
     ARCHIVE,
@@ -39,6 +41,7 @@ from models import (
     StatusEvent,
     User,
     audit,
+    db,
     utcnow,
 )
 
@@ -95,6 +98,7 @@ def assign_number(appeal: Appeal, clerk: User, number: str | None = None) -> str
             value = typed
         else:
             value = _next_free_number(appeal.organization_id, taken)
+        _claim_number(appeal, value)
         now = utcnow()
         appeal.reg_number = value
         text = f"Присвоен регистрационный номер: {value}"
@@ -107,6 +111,19 @@ def assign_number(appeal: Appeal, clerk: User, number: str | None = None) -> str
         audit("appeal_number", actor=clerk, obj=appeal, details=f"№ {value}", ip=client_ip())
         _notify(appeal, "appeal_number", number=value)
     return value
+
+
+def _claim_number(appeal: Appeal, value: str):
+    """Write the number first: the unique (organisation, number) index is the real guard.
+
+    Two clerks typing the same number on two appeals at once both pass the check above on
+    PostgreSQL (each reads before the other commits); the second write then violates the
+    index, which is the clerk's refusal, not a server error."""
+    try:
+        with db.atomic():  # a savepoint: the violation is confined to this write
+            Appeal.update(reg_number=value).where(Appeal.id == appeal.id).execute()
+    except IntegrityError:
+        raise Refusal(f"Номер {value} уже присвоен другому обращению", "number") from None
 
 
 def _next_free_number(organization_id: int, taken) -> str:

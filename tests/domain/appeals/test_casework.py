@@ -343,3 +343,36 @@ def test_reply_typed_without_the_editor_keeps_paragraphs_and_is_inert(client, cl
                 data={"body": "<p><b>Ответ</b><script>alert(1)</script></p>"})
     latest = Post.select().where(Post.appeal == appeal.id).order_by(Post.id.desc()).first()
     assert latest.body_html == "<p><b>Ответ</b></p>"
+
+
+def test_the_same_typed_number_raced_by_four_clerks_is_a_refusal_not_a_server_error(app, clerk):
+    """Issue 14.1: four «Присвоить регистрационный номер» with the same typed number on
+    four appeals at the same moment, through real requests: one gets it, the others the
+    clerk's message with the page and the typed number kept."""
+    person = applicant_user()
+    appeals = [sent_appeal(person) for _ in range(4)]
+    clients = []
+    for _ in appeals:
+        client = app.test_client()
+        login_staff(client, clerk)
+        clients.append(client)
+    barrier = threading.Barrier(len(appeals))
+    answers = [None] * len(appeals)
+
+    def post(index):
+        barrier.wait()
+        answers[index] = clients[index].post(f"/backoffice/appeals/{appeals[index].id}/number",
+                                             data={"number": "555"})
+    workers = [threading.Thread(target=post, args=(i,)) for i in range(len(appeals))]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert sorted(a.status_code for a in answers) == [302, 400, 400, 400]
+    for answer in answers:
+        if answer.status_code == 400:
+            page = answer.get_data(as_text=True)
+            assert "Номер 555 уже присвоен другому обращению" in page
+            assert 'value="555"' in page
+    numbers = [a.reg_number for a in Appeal.select().where(Appeal.id.in_([a.id for a in appeals]))]
+    assert numbers.count("555") == 1 and numbers.count(None) == 3
