@@ -559,6 +559,10 @@ class Notification(BaseModel):
     claimed_until = DateTimeField(null=True)  # a sender holds the row until then
     last_error = TextField(default="")
     sent_at = DateTimeField(null=True, index=True)
+    # One-time codes and link tokens the message carries, as JSON {name: value}: the bodies
+    # hold only ⟦name⟧ placeholders, the transport gets the values at delivery, and they
+    # are wiped once the row is sent (domain/outbox/secrets.py).
+    secrets = TextField(default="")
 
 
 ALL_MODELS = [Organization, User, LegalDocument, Consent, Setting, LoginAttempt, AuditLog,

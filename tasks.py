@@ -120,7 +120,7 @@ class ClaimKeeper:
 def _mark_sent(row: Notification):
     """The transport accepted the row: record it before anything else happens."""
     (Notification.update(attempts=row.attempts + 1, sent_at=utcnow(), claimed_until=None,
-                         last_error="")
+                         last_error="", secrets="")  # a sent code or link is wiped
      .where(Notification.id == row.id).execute())
 
 

@@ -1,5 +1,6 @@
 """Transport for one outbox row: e-mail through mailer, SMS through the SMS gateway."""
 from domain.outbox.mailer import build_message, send
+from domain.outbox import secrets
 from domain.outbox.sms import send_sms
 from models import Notification, Organization
 
@@ -11,13 +12,14 @@ def deliver(row: Notification, settings: dict, on_accepted=lambda: None):
     answer to DATA, the SMS gateway's answer, the outbox file in place), before anything
     else, so the row's sent mark cannot fall behind other work."""
     if row.channel == Notification.SMS:
-        send_sms(row.recipient, row.body_text, settings)
+        send_sms(row.recipient, secrets.reveal(row.body_text, row.secrets), settings)
         on_accepted()
         return
     msg = build_message(sender_name=settings.get("sender_name") or sender_name(),
                         sender=settings.get("mail_from", "info@so-online.ru"),
                         recipient=row.recipient, subject=row.subject,
-                        text=row.body_text, html=row.body_html)
+                        text=secrets.reveal(row.body_text, row.secrets),
+                        html=secrets.reveal(row.body_html, row.secrets))
     # One Message-ID per outbox row: should a crash fall between the SMTP server's "250 OK"
     # and the row being marked sent, the repeat carries the same id and mail systems
     # can drop it as a duplicate.

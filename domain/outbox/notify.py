@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import g, has_app_context, render_template
 
+from domain.outbox import secrets
 from models import Notification
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -57,20 +58,24 @@ def render(template: str, **context) -> tuple[str, str, str]:
             render_template(f"email/{template}.html", subject=subject, **context))
 
 
-def email(recipient: str, template: str, *, appeal=None, **context) -> Notification | None:
-    """Render templates/email/<template>.{txt,html} into an outbox row; None without a recipient."""
+def email(recipient: str, template: str, *, appeal=None, secret_values: dict | None = None,
+          **context) -> Notification | None:
+    """Render templates/email/<template>.{txt,html} into an outbox row; None without a
+    recipient. secret_values: {name: value} the context refers to by secrets.placeholder()."""
     if not recipient:
         return None
     subject, text, html = render(template, **context)
     row = Notification.create(channel=Notification.EMAIL, recipient=recipient, subject=subject,
-                              appeal=appeal, body_text=text, body_html=html)
+                              appeal=appeal, body_text=text, body_html=html,
+                              secrets=secrets.dumps(secret_values))
     _pending().append(row.id)
     return row
 
 
-def sms(phone: str, text: str) -> Notification:
-    """An SMS outbox row."""
-    row = Notification.create(channel=Notification.SMS, recipient=phone, body_text=text)
+def sms(phone: str, text: str, secret_values: dict | None = None) -> Notification:
+    """An SMS outbox row (text with secrets.placeholder()s for secret_values)."""
+    row = Notification.create(channel=Notification.SMS, recipient=phone, body_text=text,
+                              secrets=secrets.dumps(secret_values))
     _pending().append(row.id)
     return row
 

@@ -19,6 +19,7 @@ from models import (
     AppealUnread,
     Document,
     DocumentType,
+    Notification,
     Organization,
     SmsCode,
     StatusCatalog,
@@ -157,6 +158,13 @@ def _fill_last_status_kinds():
 
 
 # Each step takes the migrator and upgrades an existing database by one version.
+def add_notification_secrets(migrator):
+    """Version 7: notification.secrets, where a code or a link waits for the transport
+    instead of lying in the message staff can read (domain/outbox/secrets.py)."""
+    if "secrets" not in {c.name for c in db.get_columns("notification")}:
+        migrate(migrator.add_column("notification", "secrets", Notification.secrets))
+
+
 STEPS: list = [
     # version 1 is the initial schema, created from the models.
     add_search_index,  # 2
@@ -164,6 +172,7 @@ STEPS: list = [
     add_staff_unread_index,  # 4
     add_document_awaiting,  # 5
     add_catalogue_codes,  # 6
+    add_notification_secrets,  # 7
 ]
 
 LATEST = 1 + len(STEPS)

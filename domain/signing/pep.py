@@ -11,6 +11,7 @@ from flask import current_app
 
 from domain.files import storage
 from domain.outbox import notify
+from domain.outbox.secrets import placeholder
 from domain.signing.notices import (
     applicant_touched,
     notify_organization_of_applicant,
@@ -143,8 +144,9 @@ def issue_code(user: User, documents, *, now: dt.datetime | None = None) -> SmsC
                              code_hash=hash_code(code), created_at=now,
                              expires_at=now + CODE_TTL)
         number = f" по заявке № {appeal.reg_number}" if appeal.reg_number else ""
-        notify.sms(user.phone, f"Код {code} для подписания документов{number}. "
-                               f"Никому не сообщайте код.")
+        notify.sms(user.phone, f"Код {placeholder('code')} для подписания "
+                               f"документов{number}. Никому не сообщайте код.",
+                   secret_values={"code": code})
         audit("sign_code_sent", actor=user, obj=appeal,
               details=f"документы {row.document_ids}, телефон {user.phone}")
     return row

@@ -12,6 +12,7 @@ from models import (
     AppealUnread,
     Document,
     DocumentType,
+    Notification,
     Organization,
     StatusCatalog,
     StatusEvent,
@@ -38,9 +39,16 @@ def _intact() -> bool:
     return is_postgres() or db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
+def _make_it_look_like_version_6():
+    """Undo what version 7 added: notification.secrets."""
+    db.execute_sql("ALTER TABLE notification DROP COLUMN secrets")
+    SchemaVersion.update(version=6).execute()
+
+
 def _make_it_look_like_version_5():
-    """Undo what version 6 added: the catalogues' codes, the codes kept on documents and
-    status events, appeal.last_status_kind and its index."""
+    """Undo what versions 7 and 6 added: the catalogues' codes, the codes kept on documents
+    and status events, appeal.last_status_kind and its index."""
+    _make_it_look_like_version_6()
     for index in ("appeal_last_status_kind_updated_at_id", "document_type_party_code",
                   "status_catalog_code"):
         db.execute_sql(f"DROP INDEX {index}")
@@ -94,6 +102,20 @@ def test_version_2_database_upgrades_to_the_fresh_schema(app):
         assert _schema() == fresh
         assert upgrade() == (LATEST, LATEST)  # nothing left to do
         assert SchemaVersion.select().first().version == LATEST
+
+
+def test_version_6_database_gets_the_secrets_column_and_keeps_its_rows(app):
+    with app.app_context(), db.connection_context():
+        fresh = _schema()
+        _make_it_look_like_version_6()
+        db.execute_sql("INSERT INTO notification (channel, recipient, subject, body_text, "
+                       "body_html, created_at, attempts, next_attempt_at, last_error) VALUES "
+                       "('email', 'a@example.ru', 'Тема', 'Текст', '', '2026-01-01 10:00:00', 0, "
+                       "'2026-01-01 10:00:00', '')")
+        assert upgrade() == (6, LATEST)
+        assert _schema() == fresh and _intact()
+        [row] = Notification.select()
+        assert (row.subject, row.secrets) == ("Тема", "")
 
 
 def test_version_3_database_gets_its_unread_marks_filled(app):
