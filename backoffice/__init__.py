@@ -7,12 +7,15 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from backoffice import signing as staff_signing
-from backoffice.admin_views import AuditLogView, OutboxView, SettingsView, StaffView
 from backoffice.appeal_page import add_views as add_appeal_views
 from backoffice.applicants import ApplicantView
+from backoffice.audit_log import AuditLogView
 from backoffice.auth import bp as auth_bp
 from backoffice.catalogs import DocumentTypeView, StatusView, SupplierView
 from backoffice.home import StaffIndexView
+from backoffice.outbox import OutboxView
+from backoffice.settings import SettingsView
+from backoffice.staff import StaffView
 
 
 def init_admin(app):
