@@ -7,6 +7,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from backoffice import signing as staff_signing
+from backoffice.appeal_list import register_layout_cache
 from backoffice.appeal_page import add_views as add_appeal_views
 from backoffice.applicants import ApplicantView
 from backoffice.audit_log import AuditLogView
@@ -26,6 +27,7 @@ def init_admin(app):
                   index_view=StaffIndexView(name="Главная", url="/backoffice"),
                   theme=Bootstrap4Theme(base_template="backoffice/master.html", fluid=True))
     add_appeal_views(admin)  # «Обращения»: Входящие, Все обращения, Архив
+    register_layout_cache(app)  # the lists' render cache of Flask-Admin's menu blocks
     admin.add_view(ApplicantView(name="Заявители", endpoint="applicants"))
     add_account_views(admin)
     return admin

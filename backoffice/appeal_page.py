@@ -10,7 +10,7 @@ from flask_admin import expose
 from flask_login import current_user
 from peewee import JOIN
 
-from backoffice.appeal_list import AppealListView, ArchiveView, InboxView, layout_part
+from backoffice.appeal_list import AppealListView, ArchiveView, InboxView
 from backoffice.scoping import appeal_or_404, document_or_404
 from domain.appeals import access, casework, read_marks
 from domain.errors import Refusal
@@ -163,7 +163,6 @@ class AppealView(AppealListView):
 
 def add_views(admin):
     """Register the «Обращения» menu: Входящие, Все обращения, Архив."""
-    admin.app.jinja_env.globals["layout_part"] = layout_part
     category = "Обращения"
     admin.add_view(InboxView(name="Входящие", endpoint="appeals_inbox",
                              url="inbox", category=category))
