@@ -12,16 +12,17 @@ from peewee import JOIN
 
 from backoffice.appeal_list import AppealListView, ArchiveView, InboxView
 from backoffice.scoping import appeal_or_404, document_or_404
+from backoffice.signing import page_signing
 from domain.appeals import access, casework, read_marks
 from domain.errors import Refusal
 from domain.files import storage
+from domain.signing import state
 from domain.text import clean_html
 from models import (
     Appeal,
     Document,
     Organization,
     Post,
-    Signature,
     StatusCatalog,
     StatusEvent,
     User,
@@ -44,10 +45,7 @@ class AppealView(AppealListView):
                                attr="organization")
                          .where(Document.appeal == appeal.id)
                          .order_by(Document.created_at, Document.id))
-        signatures = {}
-        if documents:
-            for sig in Signature.select().where(Signature.document.in_([d.id for d in documents])):
-                signatures.setdefault(sig.document_id, []).append(sig)
+        signatures = state.signatures_by_document(d.id for d in documents)
         groups = {}
         for doc in documents:
             title = ("Документы заявителя" if doc.party == Post.APPLICANT
@@ -72,7 +70,8 @@ class AppealView(AppealListView):
             doc_types=[t.name for t in casework.organization_document_types()],
             comment_html=clean_html(appeal.comment_html), errors=errors or {},
             values=values or {}, can=lambda action: access.may(current_user, appeal, action),
-            unread=read_marks.unread_for_staff(appeal, current_user))
+            unread=read_marks.unread_for_staff(appeal, current_user),
+            **page_signing(appeal, documents, signatures, events, current_user))
         return html, status
 
     @expose("/<int:appeal_id>")
