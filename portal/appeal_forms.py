@@ -9,7 +9,6 @@ import io
 
 from flask import (
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -61,16 +60,13 @@ REPRESENTATIVE_NOTE = ("Если заявку подает представит�
 
 
 def _list_url(**args) -> str:
-    """«Список обращений» (owned by appeal_list), or the new-application form without it."""
-    if "portal.appeals" in current_app.view_functions:
-        return url_for("portal.appeals", **args)
-    return url_for("portal.new_application")
+    """«Список обращений», with the list's query-string arguments."""
+    return url_for("portal.appeals", **args)
 
 
 def _appeal_url(appeal: Appeal) -> str:
-    if "portal.appeal" in current_app.view_functions:
-        return url_for("portal.appeal", appeal_id=appeal.id)
-    return _list_url()
+    """The appeal's page."""
+    return url_for("portal.appeal", appeal_id=appeal.id)
 
 
 
