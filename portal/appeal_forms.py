@@ -219,13 +219,6 @@ def edit_draft(appeal_id):
     return _render_tp(appeal, _tp_values(appeal), [])
 
 
-@bp.route("/appeals/new/tp/form.docx")
-@applicant_required
-def application_form_docx():
-    """«Скачать форму заявки» as a link: ?power=&scheme=&complies=&supplier=."""
-    return _docx_response(current_user._get_current_object(), request.args.to_dict())
-
-
 # ---- the message form ----------------------------------------------------------------------
 
 def _message_values(appeal: Appeal | None = None) -> dict:
