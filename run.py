@@ -95,10 +95,12 @@ def _init_request_hooks(app):
 
     @app.context_processor
     def portal_globals():
+        # One small query a page, unless the view already read the organisations and left
+        # the grid company in g.grid_org. Not cached across requests: an administrator
+        # renames it in «Настройки», and other worker processes would keep the old name.
         if "grid_org" not in g:
             g.grid_org = Organization.grid()
-        return {"grid_org": g.grid_org, "view_functions": app.view_functions,
-                "grid_name": g.grid_org.name if g.grid_org else "сетевой организации"}
+        return {"grid_name": g.grid_org.name if g.grid_org else "сетевой организации"}
 
     @app.errorhandler(400)
     def bad_request(exc):

@@ -79,10 +79,13 @@ def _sweep_at_start():
 
 
 def _claim(notification_id: int) -> bool:
-    """Take the row for sending; False when it is sent or another sender holds it."""
+    """Take the row for sending; False when it is sent, another sender holds it, or its
+    next attempt is not due yet (a duplicate enqueue after a failure must not spend the
+    attempts the retry schedule has left)."""
     now = utcnow()
     claimed = (Notification.update(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
                .where((Notification.id == notification_id) & Notification.sent_at.is_null()
+                      & (Notification.next_attempt_at <= now)
                       & (Notification.claimed_until.is_null() | (Notification.claimed_until < now)))
                .execute())
     return claimed == 1

@@ -7,12 +7,16 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from backoffice import signing as staff_signing
-from backoffice.admin_views import AuditLogView, OutboxView, SettingsView, StaffView
+from backoffice.appeal_list import register_layout_cache
 from backoffice.appeal_page import add_views as add_appeal_views
 from backoffice.applicants import ApplicantView
+from backoffice.audit_log import AuditLogView
 from backoffice.auth import bp as auth_bp
 from backoffice.catalogs import DocumentTypeView, StatusView, SupplierView
 from backoffice.home import StaffIndexView
+from backoffice.outbox import OutboxView
+from backoffice.settings import SettingsView
+from backoffice.staff import StaffView
 
 
 def init_admin(app):
@@ -23,6 +27,7 @@ def init_admin(app):
                   index_view=StaffIndexView(name="Главная", url="/backoffice"),
                   theme=Bootstrap4Theme(base_template="backoffice/master.html", fluid=True))
     add_appeal_views(admin)  # «Обращения»: Входящие, Все обращения, Архив
+    register_layout_cache(app)  # the lists' render cache of Flask-Admin's menu blocks
     admin.add_view(ApplicantView(name="Заявители", endpoint="applicants"))
     add_account_views(admin)
     return admin

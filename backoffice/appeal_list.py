@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, fields, replace
 from zoneinfo import ZoneInfo
 
-from flask import g, request, url_for
+from flask import current_app, g, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from markupsafe import Markup
@@ -347,16 +347,25 @@ class ArchiveView(AppealListView):
     title = "Архив"
 
 
-_layout_parts: dict = {}
+LAYOUT_CACHE = "backoffice_layout_blocks"  # app.extensions key of the cache below
 
 
 def layout_part(name: str, render) -> Markup:
-    """A block of Flask-Admin's layout rendered once per process and reused: the menu and
-    the style and script links depend only on the clerk's role and the page (the views'
-    access rules are by role), and rebuilding them — a url_for per menu item and link —
-    was a fifth of the list page's time. `render` is the block's `super`."""
+    """A block of Flask-Admin's layout rendered once per app (so per worker process) and
+    reused: the menu and the style and script links depend only on the clerk's role and
+    the page (the views' access rules are by role), and rebuilding them — a url_for per
+    menu item and link — was a fifth of the list page's time. `render` is the block's
+    `super`. A render cache only (it runs no query), for the lists' template
+    (backoffice/appeal_list.html)."""
+    cache = current_app.extensions[LAYOUT_CACHE]
     key = (name, current_user.role, request.endpoint, request.script_root)
-    html = _layout_parts.get(key)
+    html = cache.get(key)
     if html is None:
-        html = _layout_parts[key] = Markup(render())
+        html = cache[key] = Markup(render())
     return html
+
+
+def register_layout_cache(app):
+    """Give the app its (empty) cache of layout blocks and the templates `layout_part`."""
+    app.extensions[LAYOUT_CACHE] = {}
+    app.jinja_env.globals["layout_part"] = layout_part

@@ -11,7 +11,7 @@ from flask_admin import expose
 from flask_login import current_user
 from peewee import JOIN
 
-from backoffice.appeal_list import AppealListView, ArchiveView, InboxView, layout_part
+from backoffice.appeal_list import AppealListView, ArchiveView, InboxView
 from backoffice.forms import (
     ArchiveForm,
     DocumentForm,
@@ -21,16 +21,17 @@ from backoffice.forms import (
     action_forms,
 )
 from backoffice.scoping import appeal_or_404, document_or_404
+from backoffice.signing import page_signing
 from domain.appeals import access, casework, read_marks
 from domain.errors import Refusal
 from domain.files import storage
+from domain.signing import state
 from domain.text import clean_html
 from models import (
     Appeal,
     Document,
     Organization,
     Post,
-    Signature,
     StatusCatalog,
     StatusEvent,
     User,
@@ -53,10 +54,7 @@ class AppealView(AppealListView):
                                attr="organization")
                          .where(Document.appeal == appeal.id)
                          .order_by(Document.created_at, Document.id))
-        signatures = {}
-        if documents:
-            for sig in Signature.select().where(Signature.document.in_([d.id for d in documents])):
-                signatures.setdefault(sig.document_id, []).append(sig)
+        signatures = state.signatures_by_document(d.id for d in documents)
         groups = {}
         for doc in documents:
             title = ("Документы заявителя" if doc.party == Post.APPLICANT
@@ -79,7 +77,8 @@ class AppealView(AppealListView):
             forms=action_forms(_statuses(), _document_types(), refused),
             comment_html=clean_html(appeal.comment_html),
             can=lambda action: access.may(current_user, appeal, action),
-            unread=read_marks.unread_for_staff(appeal, current_user))
+            unread=read_marks.unread_for_staff(appeal, current_user),
+            **page_signing(appeal, documents, signatures, events, current_user))
         return html, status
 
     @expose("/<int:appeal_id>")
@@ -178,7 +177,6 @@ def _document_types() -> list[str]:
 
 def add_views(admin):
     """Register the «Обращения» menu: Входящие, Все обращения, Архив."""
-    admin.app.jinja_env.globals["layout_part"] = layout_part
     category = "Обращения"
     admin.add_view(InboxView(name="Входящие", endpoint="appeals_inbox",
                              url="inbox", category=category))

@@ -4,7 +4,8 @@ and a grid clerk records the payment of the invoice on the п.14 / п.12(1) path
 
 A plain blueprint under /backoffice/signing; every route is staff-only and scoped through
 backoffice.scoping (an appeal the clerk cannot see is a 404). The appeal page includes
-templates/backoffice/signing_document.html and signing_actions.html.
+templates/backoffice/signing_document.html and signing_actions.html, which read what
+page_signing built for the page.
 """
 from types import SimpleNamespace
 
@@ -17,7 +18,7 @@ from backoffice.scoping import appeal_or_404, document_or_404
 from domain.appeals import access, payments
 from domain.errors import Refusal
 from domain.signing import export, kep, state
-from models import Appeal, Document
+from models import Appeal, Document, Organization, User
 
 bp = Blueprint("backoffice_signing", __name__, url_prefix="/backoffice/signing")
 
@@ -92,37 +93,38 @@ def record_payment(appeal_id):
     return _back(appeal.id)
 
 
-def staff_doc_signing(document: Document, appeal: Appeal, signatures: dict) -> SimpleNamespace:
-    """What the back-office document row offers the current clerk."""
-    sigs = signatures.get(document.id, [])
-    org = access.acting_organization(current_user)
+def _document_actions(document: Document, appeal: Appeal, facts: state.DocumentSigning,
+                      org: Organization | None) -> SimpleNamespace:
+    """What the back-office document row offers the clerk acting for `org`."""
     own = bool(org and document.party != "applicant" and document.organization_id == org.id)
-    can_sign = (own and appeal.state == Appeal.ACTIVE
-                and not state.organization_signature(document, sigs))
     return SimpleNamespace(
-        can_sign=can_sign, has_signatures=bool(sigs),
+        can_sign=own and appeal.state == Appeal.ACTIVE and not facts.organization_signed,
+        has_signatures=bool(facts.signatures),
         sign_url=url_for("backoffice_signing.sign", appeal_id=appeal.id, document_id=document.id),
         zip_url=url_for("backoffice_signing.signed_zip", appeal_id=appeal.id,
                         document_id=document.id),
         content_url=url_for("appeals.download", appeal_id=appeal.id, document_id=document.id))
 
 
-def staff_appeal_signing(appeal: Appeal) -> SimpleNamespace:
-    """The payment and supply facts of the appeal for the back-office page."""
-    org = access.acting_organization(current_user)
-    offer = payments.offer_path(appeal)
-    concluded = payments.concluded_at(appeal) if offer else None
-    return SimpleNamespace(
-        offer_path=offer, concluded_at=concluded,
-        payments=payments.payment_documents(appeal) if offer else [],
-        can_record=bool(offer and not concluded and org and org.kind == "grid"
-                        and appeal.state == Appeal.ACTIVE),
-        record_url=url_for("backoffice_signing.record_payment", appeal_id=appeal.id),
-        supply_start=state.supply_start(appeal))
+def page_signing(appeal: Appeal, documents: list, signatures: dict, events: list,
+                 clerk: User) -> dict:
+    """The signing facts of the back-office appeal page from its rows already read (the
+    documents, their signatures by document id, the status events): `staff_signing` by
+    document id, `contract` (payment and supply start) and `cadesplugin_url`."""
+    org = access.acting_organization(clerk)
+    facts = payments.contract_facts(appeal, documents, signatures, events)
+    contract = SimpleNamespace(
+        **vars(facts),
+        can_record=bool(facts.offer_path and not facts.concluded_at and org
+                        and org.kind == Organization.GRID and appeal.state == Appeal.ACTIVE),
+        record_url=url_for("backoffice_signing.record_payment", appeal_id=appeal.id))
+    staff_signing = {
+        d.id: _document_actions(d, appeal, state.document_signing(d, appeal, signatures[d.id]),
+                                org) for d in documents}
+    return {"staff_signing": staff_signing, "contract": contract,
+            "cadesplugin_url": kep.cadesplugin_api_url()}
 
 
 def init_app(app):
-    """Register the routes and the template helpers."""
+    """Register the routes."""
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(staff_doc_signing=staff_doc_signing,
-                                 staff_appeal_signing=staff_appeal_signing)

@@ -10,7 +10,6 @@ import io
 
 from flask import (
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -62,16 +61,13 @@ REPRESENTATIVE_NOTE = ("Если заявку подает представит�
 
 
 def _list_url(**args) -> str:
-    """«Список обращений» (owned by appeal_list), or the new-application form without it."""
-    if "portal.appeals" in current_app.view_functions:
-        return url_for("portal.appeals", **args)
-    return url_for("portal.new_application")
+    """«Список обращений», with the list's query-string arguments."""
+    return url_for("portal.appeals", **args)
 
 
 def _appeal_url(appeal: Appeal) -> str:
-    if "portal.appeal" in current_app.view_functions:
-        return url_for("portal.appeal", appeal_id=appeal.id)
-    return _list_url()
+    """The appeal's page."""
+    return url_for("portal.appeal", appeal_id=appeal.id)
 
 
 
@@ -218,15 +214,6 @@ def edit_draft(appeal_id):
         return _handle_tp_post(appeal)
     documents = _draft_documents(appeal)
     return _render_tp(appeal, _tp_form(appeal, documents), documents, [])
-
-
-@bp.route("/appeals/new/tp/form.docx")
-@applicant_required
-def application_form_docx():
-    """«Скачать форму заявки» as a link: ?power=&scheme=&complies=&supplier=."""
-    form = TpForm(list(Organization.suppliers()), filing.applicant_document_types(),
-                  formdata=request.args)
-    return _docx_response(current_user._get_current_object(), form)
 
 
 # ---- the message form ----------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Opening the page marks the appeal read for the applicant. The reply box (ReplyForm) posts to
 the thread through filing.add_applicant_post. A bounded number of queries per page: the
-appeal, the organisations (a small table, read once), posts, statuses, documents.
+appeal, the organisations (a small table, read once), posts, statuses, documents, the
+documents' signatures (portal/signing.page_signing); the templates only read the context.
 """
 from urllib.parse import parse_qsl, urlencode
 
@@ -17,6 +18,7 @@ from domain.text import clean_html
 from models import Appeal, Document, Organization, Post, StatusEvent
 from portal import bp
 from portal.forms import ReplyForm
+from portal.signing import page_signing
 from portal.web import applicant_required, own_appeal_or_404
 
 
@@ -41,7 +43,8 @@ def _organizations() -> dict:
 
 
 def page_context(appeal: Appeal) -> dict:
-    """Thread, statuses and documents of the appeal, each read with one query."""
+    """Thread, statuses, documents and their signatures, each read with one query; the
+    documents awaiting the applicant's signature in the order the page lists them."""
     orgs = _organizations()
     appeal.organization = orgs.get(appeal.organization_id)
     if appeal.supplier_id:
@@ -60,9 +63,12 @@ def page_context(appeal: Appeal) -> dict:
     for doc in documents:
         if doc.post_id:
             attachments.setdefault(doc.post_id, []).append(doc)
+    groups = document_groups(appeal, documents, orgs)
+    signing = page_signing(appeal, documents, events)
+    awaiting = [d for _title, docs in groups for d in docs if signing["signing"][d.id].offered]
     return {"posts": posts, "events": events, "attachments": attachments,
-            "comment_html": clean_html(appeal.comment_html),
-            "document_groups": document_groups(appeal, documents, orgs)}
+            "comment_html": clean_html(appeal.comment_html), "document_groups": groups,
+            "awaiting_signature": awaiting, **signing}
 
 
 def document_groups(appeal: Appeal, documents: list, orgs: dict) -> list:

@@ -5,13 +5,12 @@ with ПЭП. A company or ИП uploads a detached .sig or the CryptoPro plug-in 
 CAdES made in the browser (static/cades-sign.js). «Скачать с подписями» gives a zip.
 Fetch requests (X-Requested-With: fetch) get JSON {ok, message}; plain form posts are
 answered with a flash message on the appeal page. Another applicant's ids are 404.
+page_signing builds what the appeal page shows about signatures (its templates only read it).
 """
-import os
 from types import SimpleNamespace
 
-from flask import current_app, flash, g, jsonify, redirect, request, send_file, url_for
+from flask import flash, jsonify, redirect, request, send_file, url_for
 from flask_login import current_user
-from peewee import JOIN
 
 from domain.appeals import payments
 from domain.client_info import client_ip
@@ -130,74 +129,32 @@ def attach_payment(appeal_id):
     return redirect(url_for("portal.appeal", appeal_id=appeal.id) + "#payment")
 
 
-def _appeal_signatures(appeal_id: int):
-    """(the appeal's state and applicant, {document id: [Signature]}) in one query."""
-    rows = (Appeal.select(Appeal.state, Appeal.applicant, Signature.id, Signature.document,
-                          Signature.side, Signature.kind, Signature.signed_at)
-            .join(Document, JOIN.LEFT_OUTER, on=(Document.appeal == Appeal.id))
-            .join(Signature, JOIN.LEFT_OUTER, on=(Signature.document == Document.id))
-            .where(Appeal.id == appeal_id)
-            .order_by(Signature.signed_at, Signature.id).tuples())
-    appeal, by_doc = None, {}
-    for appeal_state, applicant_id, sig_id, doc_id, side, kind, signed_at in rows:
-        appeal = appeal or SimpleNamespace(id=appeal_id, state=appeal_state, applicant_id=applicant_id)
-        if sig_id:
-            by_doc.setdefault(doc_id, []).append(Signature(
-                id=sig_id, document=doc_id, side=side, kind=kind, signed_at=signed_at))
-    return appeal, by_doc
-
-
-def doc_signing(document: Document) -> SimpleNamespace:
-    """Everything a document row shows about signatures, for the current viewer.
-
-    Signatures of all documents of the appeal are read once per request."""
-    cache = g.setdefault("signing_cache", {})
-    if document.appeal_id not in cache:
-        cache[document.appeal_id] = _appeal_signatures(document.appeal_id)
-    appeal, by_doc = cache[document.appeal_id]
-    sigs = by_doc.get(document.id, [])
+def _document_row(document: Document, facts: state.DocumentSigning, method: str) -> SimpleNamespace:
+    """What the applicant's document row shows and offers about signatures."""
     rows = [(state.side_label(s), "подписан" if s.side == "applicant" else "добавлен",
-             s.signed_at, s.kind) for s in sigs]
-    viewer = current_user if current_user.is_authenticated else None
-    is_owner = bool(viewer and viewer.is_applicant and appeal.applicant_id == viewer.id)
-    offered = is_owner and state.offered_to_applicant(document, appeal, sigs)
-    waiting_org = (document.needs_applicant_signature and document.party != "applicant"
-                   and not state.organization_signature(document, sigs))
+             s.signed_at, s.kind) for s in facts.signatures]
     return SimpleNamespace(
-        rows=rows, offered=offered, waiting_org=waiting_org,
-        method=state.applicant_method(viewer) if is_owner else None,
-        org_label=state.SIDE_LABELS.get(document.party, ""),
-        zip_url=url_for("portal.signed_zip", document_id=document.id) if sigs and is_owner else "",
+        rows=rows, offered=facts.offered_to_applicant, waiting_org=facts.awaiting_organization,
+        method=method,
+        zip_url=url_for("portal.signed_zip", document_id=document.id) if rows else "",
         code_url=url_for("portal.sign_code", document_id=document.id),
         pep_url=url_for("portal.sign_pep", document_id=document.id),
         kep_url=url_for("portal.sign_kep", document_id=document.id),
         content_url=url_for("portal.sign_content", document_id=document.id))
 
 
-def appeal_signing(appeal: Appeal) -> SimpleNamespace:
-    """The п.14 / п.12(1) block and the supply start of an appeal's page."""
-    return SimpleNamespace(
-        offer_path=payments.offer_path(appeal), concluded_at=payments.concluded_at(appeal),
-        payments=payments.payment_documents(appeal) if payments.offer_path(appeal) else [],
-        supply_start=state.supply_start(appeal),
-        payment_url=url_for("portal.attach_payment", appeal_id=appeal.id),
-        point=current_user.application_point)
-
-
-CADESPLUGIN_API = "vendor/cadesplugin_api.js"
-
-
-def cadesplugin_api_url() -> str:
-    """CryptoPro's cadesplugin_api.js when the deployment put it in static/vendor/ (it is
-    CryptoPro's file, not shipped here); '' otherwise — then the page offers the upload."""
-    static = current_app.static_folder
-    if static and os.path.isfile(os.path.join(static, CADESPLUGIN_API)):
-        return url_for("static", filename=CADESPLUGIN_API)
-    return ""
-
-
-@bp.record_once
-def _register_globals(state):
-    """Jinja globals, so the partials work inside imported macros too."""
-    state.app.jinja_env.globals.update(doc_signing=doc_signing, appeal_signing=appeal_signing,
-                                       cadesplugin_api_url=cadesplugin_api_url)
+def page_signing(appeal: Appeal, documents: list, events: list) -> dict:
+    """The signing facts of the applicant's own appeal page, with one query (the
+    signatures): `signing` by document id, `contract` (п.14 / п.12(1) and the supply
+    start) and `cadesplugin_url` for the КЭП dialogs."""
+    user = _user()
+    method = state.applicant_method(user)
+    signatures = state.signatures_by_document(d.id for d in documents)
+    facts = payments.contract_facts(appeal, documents, signatures, events)
+    contract = SimpleNamespace(**vars(facts), point=user.application_point,
+                               payment_url=url_for("portal.attach_payment", appeal_id=appeal.id))
+    signing = {d.id: _document_row(d, state.document_signing(d, appeal, signatures[d.id]), method)
+               for d in documents}
+    kep_dialogs = appeal.state == Appeal.ACTIVE and method == Signature.KEP
+    return {"signing": signing, "contract": contract,
+            "cadesplugin_url": kep.cadesplugin_api_url() if kep_dialogs else ""}

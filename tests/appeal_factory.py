@@ -7,6 +7,7 @@ from models import (
     Appeal,
     Document,
     DocumentType,
+    StatusCatalog,
     Organization,
     Post,
     StatusEvent,
@@ -65,12 +66,14 @@ def make_appeal(applicant, kind=Appeal.TP, state=Appeal.ACTIVE, *, subject="", r
                         organization=None if side == Post.APPLICANT else (organization or grid),
                         created_at=created + dt.timedelta(seconds=offset))
         for offset, text in enumerate(statuses):
-            StatusEvent.create(appeal=appeal, text=text, organization=organization or grid,
+            StatusEvent.create(appeal=appeal, text=text, code=StatusCatalog.code_for(text),
+                               organization=organization or grid,
                                created_at=created + dt.timedelta(seconds=offset))
         for party, doc_type, file_name in documents:
             org = None if party == "applicant" else (supplier if party == "supplier" else grid)
             Document.create(appeal=appeal, party=party, organization=org, doc_type=doc_type,
-                            type_code=DocumentType.code_for(party, doc_type), file_name=file_name, size=1024, sha256="0" * 64,
+                            type_code=DocumentType.code_for(party, doc_type),
+                            file_name=file_name, size=1024, sha256="0" * 64,
                             storage_key=f"{next(_counter):040x}", created_at=created)
         search_index.refresh_search_text(appeal)
         appeal.save()

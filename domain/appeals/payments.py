@@ -5,10 +5,14 @@ grid company's posted terms, invoice and technical conditions are an offer: the 
 signs nothing, attaches the payment document, a grid clerk records the payment and the
 status «Договор заключен» follows.
 """
+import datetime as dt
+from dataclasses import dataclass
+
 from domain.appeals import filing
 from domain.appeals.access import acting_organization
 from domain.appeals.casework import add_status
 from domain.errors import Refusal
+from domain.signing.state import supply_start
 from models import (
     Appeal,
     Document,
@@ -25,21 +29,36 @@ def offer_path(appeal: Appeal) -> bool:
     return appeal.kind == Appeal.TP and appeal.complies is True
 
 
-def payment_documents(appeal: Appeal) -> list:
-    """The payment documents the applicant attached, oldest first."""
-    return list(Document.select().where((Document.appeal == appeal.id)
-                                        & (Document.party == "applicant")
-                                        & (Document.type_code == DocumentType.PAYMENT))
-                .order_by(Document.created_at, Document.id))
+def payment_documents(documents: list) -> list:
+    """The payment documents the applicant attached, among the appeal's documents (in
+    their order: the pages read them oldest first)."""
+    return [d for d in documents
+            if d.party == "applicant" and d.type_code == DocumentType.PAYMENT]
 
 
-def concluded_at(appeal: Appeal):
-    """When «Договор заключен» was recorded, or None."""
-    event = (StatusEvent.select(StatusEvent.created_at)
-             .where((StatusEvent.appeal == appeal.id)
-                    & (StatusEvent.code == StatusCatalog.CONTRACT_CONCLUDED))
-             .order_by(StatusEvent.created_at).first())
-    return event.created_at if event else None
+def concluded_at(events) -> dt.datetime | None:
+    """When «Договор заключен» was recorded, among the appeal's status events, or None."""
+    return min((e.created_at for e in events if e.code == StatusCatalog.CONTRACT_CONCLUDED),
+               default=None)
+
+
+@dataclass(frozen=True)
+class ContractFacts:
+    """What an appeal's page shows about concluding the contract and the supply start."""
+    offer_path: bool  # п.14 / п.12(1): paying the invoice concludes the contract
+    concluded_at: dt.datetime | None
+    payments: list  # the applicant's payment documents (on the offer path)
+    supply_start: dt.datetime | None
+
+
+def contract_facts(appeal: Appeal, documents: list, signatures: dict,
+                   events: list) -> ContractFacts:
+    """The contract facts from the appeal's rows already read: its documents (oldest
+    first), their signatures ({document id: [Signature]}) and its status events."""
+    offer = offer_path(appeal)
+    return ContractFacts(offer_path=offer, concluded_at=concluded_at(events) if offer else None,
+                         payments=payment_documents(documents) if offer else [],
+                         supply_start=supply_start(appeal, documents, signatures))
 
 
 def attach_payment(appeal: Appeal, applicant, file) -> Document:
@@ -65,7 +84,7 @@ def record_payment(appeal: Appeal, clerk, note: str = "") -> StatusEvent:
     if not offer_path(appeal):
         raise Refusal("Заявка не соответствует п.14 / п.12(1): договор заключается подписанием",
                       "payment")
-    if concluded_at(appeal):
+    if concluded_at(StatusEvent.select().where(StatusEvent.appeal == appeal.id)):
         raise Refusal("Оплата уже отмечена: договор заключен", "payment")
     concluded = StatusCatalog.by_code(StatusCatalog.CONTRACT_CONCLUDED)
     event = add_status(appeal, clerk, concluded.name)

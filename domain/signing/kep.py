@@ -5,8 +5,9 @@ import base64
 import binascii
 import datetime as dt
 import json
+import os
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, url_for
 
 from domain.appeals.access import acting_organization, visible_to
 from domain.files import storage
@@ -47,6 +48,8 @@ MSG_KEP_NOT_PERSON = "Физическое лицо подписывает до�
 
 MSG_EMPTY_SIG = "Выберите файл подписи (.sig)"
 
+CADESPLUGIN_API = "vendor/cadesplugin_api.js"
+
 
 def trusted_roots() -> list | None:
     """Root certificates from TRUSTED_ROOTS_DIR, or None when no folder is configured."""
@@ -54,6 +57,16 @@ def trusted_roots() -> list | None:
     if not folder:
         return None
     return cades.load_trusted_roots(folder)
+
+
+def cadesplugin_api_url() -> str:
+    """CryptoPro's cadesplugin_api.js when the deployment put it in static/vendor/ (it is
+    CryptoPro's file, not shipped here); '' otherwise: then the signing dialog offers the
+    upload of a .sig made elsewhere."""
+    static = current_app.static_folder
+    if static and os.path.isfile(os.path.join(static, CADESPLUGIN_API)):
+        return url_for("static", filename=CADESPLUGIN_API)
+    return ""
 
 
 def expected_identifiers(signer: User, organization: Organization | None = None) -> dict:

@@ -3,6 +3,7 @@ and the labels the pages and reports show. Refusals of every signing path are Si
 """
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 from models import Appeal, Document, DocumentType, Signature, User
 
@@ -80,15 +81,32 @@ def evidence_of(signature: Signature) -> dict:
         return {}
 
 
-def supply_start(appeal: Appeal) -> dt.datetime | None:
+@dataclass(frozen=True)
+class DocumentSigning:
+    """Where one document's signatures stand: what its row on an appeal's page shows."""
+    signatures: list  # oldest first
+    organization_signed: bool  # the organisation that placed it has signed it
+    offered_to_applicant: bool  # the applicant may sign it now
+    awaiting_organization: bool  # the applicant must sign it, but its organisation has not yet
+
+
+def document_signing(document: Document, appeal: Appeal, signatures: list) -> DocumentSigning:
+    """The document's signing state from rows already read (its signatures, oldest first)."""
+    organization_signed = organization_signature(document, signatures) is not None
+    return DocumentSigning(
+        signatures=signatures, organization_signed=organization_signed,
+        offered_to_applicant=offered_to_applicant(document, appeal, signatures),
+        awaiting_organization=(document.needs_applicant_signature
+                               and document.party != "applicant" and not organization_signed))
+
+
+def supply_start(appeal: Appeal, documents: list, signatures: dict) -> dt.datetime | None:
     """When the supplier's duties under the supply contract start: the day the act of
-    connection signed by the grid company was posted (п.110–112 Правил)."""
+    connection signed by the grid company was posted (п.110–112 Правил). From the appeal's
+    documents and their signatures ({document id: [Signature]}) already read."""
     if not appeal.supplier_id:
         return None
-    row = (Signature.select(Signature.signed_at).join(Document)
-           .where((Document.appeal == appeal.id)
-                  & (Document.type_code == DocumentType.ACT_OF_CONNECTION)
-                  & (Document.party == "grid") & (Signature.side == "grid")
-                  & (Signature.kind == Signature.KEP))
-           .order_by(Signature.signed_at).first())
-    return row.signed_at if row else None
+    return min((s.signed_at for d in documents
+                if d.type_code == DocumentType.ACT_OF_CONNECTION and d.party == "grid"
+                for s in signatures.get(d.id, ())
+                if s.side == "grid" and s.kind == Signature.KEP), default=None)

@@ -492,8 +492,8 @@ def test_download_form_for_a_person_up_to_15_kw(client, applicant):
 ])
 def test_download_form_by_category(client, auth, data, power, complies, name, marker):
     auth.register(**data)
-    response = client.get(f"/appeals/new/tp/form.docx?power={power}&scheme=temporary"
-                          f"&complies={complies}")
+    response = post_tp(client, action="download", power=power, scheme="temporary",
+                       complies=complies)
     assert quote(f"Заявка на ТП ({name} Правил).docx") in response.headers["Content-Disposition"]
     text = docx_text(response.data)
     assert marker in text.lower() or marker in text

@@ -4,8 +4,9 @@ import io
 import re
 from html import unescape
 
-from models import Appeal, Document, Post, Setting, StatusEvent
+from models import Appeal, Document, Post, Setting, Signature, StatusEvent, User
 from tests.appeal_factory import make_appeal, other_applicant, supplier
+from tests.data import COMPANY
 from tests.query_count import count_queries
 
 BASE = dt.datetime(2020, 8, 6, 7, 19)  # 10:19 in Moscow
@@ -209,7 +210,9 @@ def test_page_makes_the_same_number_of_queries_for_5_and_50_items(client, applic
     with count_queries() as many:
         assert "Сообщение 49" in text(client.get(f"/appeals/{appeal.id}"))
     assert len(few) == len(many), many
-    assert len(few) <= 9, few  # 8 + one query for the documents' signatures (portal/signing.py)
+    # the user, the appeal, the organisations, posts, statuses, documents, their
+    # signatures (portal/signing.page_signing) and the document types of the reply box
+    assert len(few) <= 8, few
 
 
 def test_documents_added_from_the_page_appear_under_the_applicant(client, applicant):
@@ -223,3 +226,70 @@ def test_documents_added_from_the_page_appear_under_the_applicant(client, applic
     assert response.headers["Location"].endswith(f"/appeals/{appeal.id}?back=kind%3Dmessage")
     page = text(client.get(response.headers["Location"]))
     assert "Документы заявителя pdf План расположения План участка.pdf" in page
+
+
+def _sign(appeal, doc_type, side, needs_applicant=True):
+    """Mark the appeal's document of `doc_type` as needing the applicant's signature and,
+    with a side, signed by it (КЭП) at BASE."""
+    doc = Document.get((Document.appeal == appeal.id) & (Document.doc_type == doc_type))
+    (Document.update(needs_applicant_signature=needs_applicant)
+     .where(Document.id == doc.id).execute())
+    if side:
+        Signature.create(document=doc, side=side, kind=Signature.KEP, signed_at=BASE)
+    return doc
+
+
+def test_signing_facts_of_the_documents_cost_no_extra_statement(client, applicant):
+    """Signatures, the documents awaiting the applicant's signature, one awaiting the
+    supplier's and the supply start from the signed act: as many statements as a page
+    with one unsigned document."""
+    gp = supplier()
+    plain = make_appeal(applicant, Appeal.TP, created_at=BASE, supplier=gp, complies=False,
+                        documents=[("applicant", "Заявка", "Заявка.docx")])
+    appeal = make_appeal(applicant, Appeal.TP, created_at=BASE, supplier=gp, complies=False,
+                         documents=[("grid", "Договор ТП", "Договор.docx"),
+                                    ("supplier", "Договор энергоснабжения", "ЭСО.docx"),
+                                    ("grid", "Акт об осуществлении ТП", "Акт.pdf")])
+    contract = _sign(appeal, "Договор ТП", "grid")
+    _sign(appeal, "Договор энергоснабжения", None)
+    _sign(appeal, "Акт об осуществлении ТП", "grid", needs_applicant=False)
+    for item in (plain, appeal):
+        client.get(f"/appeals/{item.id}")  # the first view also marks it read
+    with count_queries() as bare:
+        client.get(f"/appeals/{plain.id}")
+    with count_queries() as signed:
+        response = client.get(f"/appeals/{appeal.id}")
+    assert len(signed) == len(bare) <= 8, signed
+    page = text(response)
+    assert "Документы, ожидающие Вашей подписи: Договор ТП «Договор.docx»" in page
+    assert "Подпись Сетевой КЭП добавлен: 06.08.2020" in page
+    assert "Ожидается подпись ГП" in page and page.count("Подписать!") == 1
+    assert f'data-sign-url="/documents/{contract.id}/sign/pep"' in response.get_data(as_text=True)
+    assert ("Акт об осуществлении технологического присоединения размещен 06.08.2020. "
+            f"{gp.name} исполняет обязательства") in page
+    assert "Заключение договора" not in page
+
+
+def test_offer_path_block_shows_the_payment_and_the_concluded_contract(client, applicant):
+    appeal = make_appeal(applicant, Appeal.TP, created_at=BASE, complies=True,
+                         statuses=["Договор заключен"],
+                         documents=[("applicant", "Платежный документ", "Платёжка.pdf"),
+                                    ("applicant", "Иное", "Письмо.pdf")])
+    page = text(client.get(f"/appeals/{appeal.id}"))
+    assert "Заявка соответствует п.14 Правил технологического присоединения" in page
+    assert "Договор заключен: оплата отмечена 06.08.2020" in page
+    assert "Платежные документы: Платёжка.pdf (добавлен: 06.08.2020)" in page
+    assert "Приложить платежный документ" not in page  # concluded: nothing more to attach
+    assert "Документы, ожидающие Вашей подписи" not in page
+
+
+def test_plugin_script_is_linked_for_a_company_where_the_deployment_put_it(
+        app, client, auth, tmp_path, monkeypatch):
+    auth.register(**COMPANY)
+    appeal = make_appeal(User.get(User.email == COMPANY["email"]), Appeal.TP)
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "cadesplugin_api.js").write_text("/* CryptoPro */")
+    monkeypatch.setattr(app, "static_folder", str(tmp_path))
+    html = client.get(f"/appeals/{appeal.id}").get_data(as_text=True)
+    assert '<script src="/static/vendor/cadesplugin_api.js">' in html
+    assert "КриптоПро ЭЦП Browser plug-in" in html

@@ -70,7 +70,10 @@ def test_killed_consumers_rows_are_sent_again_within_30_seconds(app, smtp, monke
     second = None
     try:
         ids = make_events(app, 12, "После сбоя")
-        wait_for(lambda: len(smtp.sink.messages) >= 2, what="the first deliveries")
+        in_flight = (Notification.sent_at.is_null() & Notification.claimed_until.is_null(False))
+        wait_for(lambda: len(smtp.sink.messages) >= 2
+                 and Notification.select().where(in_flight).exists(),
+                 what="the first deliveries, with one in flight")
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         killed_at = time.monotonic()

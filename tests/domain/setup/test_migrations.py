@@ -186,7 +186,7 @@ def test_version_5_database_gets_its_codes_from_the_seeded_names(app):
             "Иное": DocumentType.OTHER}
         assert [e.code for e in StatusEvent.select().where(StatusEvent.code.is_null(False))] \
             == [StatusCatalog.CONTRACT_CONCLUDED]
-        assert payments.concluded_at(Appeal.get_by_id(paid.id)) is not None
+        assert payments.concluded_at(StatusEvent.select().where(StatusEvent.appeal == paid.id))
         assert {a.id: a.last_status_kind for a in Appeal.select()} == {
             paid.id: StatusEvent.STATUS, numbered.id: StatusEvent.NUMBER}
 

@@ -546,6 +546,16 @@ def test_zip_holds_the_document_its_signatures_and_a_report(app, client, applica
 
 # ---- п.14 / п.12(1) and the act of connection --------------------------------------------
 
+def contract(appeal) -> payments.ContractFacts:
+    """The contract facts the appeal's pages show, from its rows as the pages read them."""
+    documents = list(Document.select().where(Document.appeal == appeal.id)
+                     .order_by(Document.created_at, Document.id))
+    return payments.contract_facts(
+        Appeal.get_by_id(appeal.id), documents,
+        state.signatures_by_document(d.id for d in documents),
+        list(StatusEvent.select().where(StatusEvent.appeal == appeal.id)))
+
+
 def test_payment_concludes_the_contract_on_the_offer_path(app, client, applicant, grid_clerk,
                                                           mailbox):
     appeal = make_appeal(applicant, complies=True, reg_number="301")
@@ -553,13 +563,13 @@ def test_payment_concludes_the_contract_on_the_offer_path(app, client, applicant
                          data={"payment": (io.BytesIO(b"%PDF payment"), "Платёжка.pdf")},
                          follow_redirects=True)
     assert "Платежный документ добавлен" in answer.get_data(as_text=True)
-    [paid] = payments.payment_documents(appeal)
+    [paid] = contract(appeal).payments
     assert (paid.doc_type, paid.file_name) == ("Платежный документ", "Платёжка.pdf")
     assert mailbox.to("tp@kalinovsk-es.ru"), "the grid company hears of the payment document"
     run_in_app(app, payments.record_payment, Appeal.get_by_id(appeal.id), grid_clerk)
     appeal = Appeal.get_by_id(appeal.id)
     assert appeal.last_status == "Договор заключен"
-    assert payments.concluded_at(appeal) is not None
+    assert contract(appeal).concluded_at is not None
     assert "Договор заключен" in mailbox.text(mailbox.to(applicant.notify_email)[-1])
     with pytest.raises(Refusal, match="Оплата уже отмечена"):
         run_in_app(app, payments.record_payment, appeal, grid_clerk)
@@ -571,7 +581,7 @@ def test_payment_is_not_taken_where_the_contract_is_signed(app, client, applican
     answer = client.post(f"/appeals/{appeal.id}/payment", content_type="multipart/form-data",
                          data={"payment": (io.BytesIO(b"%PDF"), "p.pdf")}, follow_redirects=True)
     assert "не прикладывается" in answer.get_data(as_text=True)
-    assert payments.payment_documents(appeal) == []
+    assert contract(appeal).payments == []
     with pytest.raises(Refusal):
         run_in_app(app, payments.record_payment, appeal, grid_clerk)
     offer = make_appeal(applicant, complies=True, supplier=demo_supplier(SUPPLIER_NAME))
@@ -586,10 +596,10 @@ def test_signed_act_notifies_the_supplier_and_starts_supply(app, pki, applicant,
     appeal = make_appeal(applicant, complies=True, supplier=gp, reg_number="302")
     act = place(app, appeal, grid_clerk, "Акт об осуществлении ТП", name="Акт ТП.pdf",
                 needs=False)
-    assert state.supply_start(appeal) is None
+    assert contract(appeal).supply_start is None
     assert not mailbox.to(gp.inbox_email)
     sig = run_in_app(app, kep.sign_kep, act, grid_clerk, sign_bytes(pki, pki.grid, CONTRACT))
-    assert state.supply_start(appeal) == sig.signed_at
+    assert contract(appeal).supply_start == sig.signed_at
     notice = mailbox.to(gp.inbox_email)[-1]
     assert "акт об осуществлении технологического присоединения" in notice["Subject"].lower()
     from domain.formatting import msk_date
