@@ -12,6 +12,7 @@ import tasks
 from backoffice.access import AdminOnlyMixin
 from domain.client_info import client_ip
 from domain.formatting import msk
+from domain.outbox import secrets
 from models import Notification, audit, db, utcnow
 
 SENT, QUEUED, FAILED = "sent", "queued", "failed"
@@ -78,6 +79,8 @@ class OutboxView(AdminOnlyMixin, ModelView):
         "channel": lambda v, c, m, n: "e-mail" if m.channel == Notification.EMAIL else "СМС",
         "state": _state_cell,
         "last_error": lambda v, c, m, n: (m.last_error or "")[:200],
+        # A ПЭП code or a reset link would let an administrator act for the applicant.
+        "body_text": lambda v, c, m, n: secrets.redacted(m.body_text),
     }
     column_filters = (StateFilter(Notification.sent_at, "Состояние",
                                   options=list(STATE_LABELS.items())),)
@@ -87,10 +90,14 @@ class OutboxView(AdminOnlyMixin, ModelView):
 
     @action("resend", "Отправить повторно", "Отправить выбранные уведомления повторно?")
     def action_resend(self, ids):
-        """Unsent rows get a fresh set of attempts; sent ones are sent again as a copy."""
-        queued = []
+        """Unsent rows get a fresh set of attempts; sent ones are sent again as a copy, but
+        for a code or a link that was wiped when it was sent (the applicant asks anew)."""
+        queued, single_use = [], 0
         with db.atomic():
             for row in Notification.select().where(Notification.id.in_([int(i) for i in ids])):
+                if row.sent_at and secrets.carries_secrets(row.body_text):
+                    single_use += 1
+                    continue
                 if row.sent_at:
                     copy = Notification.create(
                         channel=row.channel, recipient=row.recipient, subject=row.subject,
@@ -106,3 +113,6 @@ class OutboxView(AdminOnlyMixin, ModelView):
         for notification_id in queued:  # committed: the consumer may take them now
             tasks.enqueue(notification_id)  # a queue that is down leaves them to the sweep
         flash(f"Поставлено в очередь на отправку: {len(queued)}", "success")
+        if single_use:
+            flash(f"Не отправлено повторно: {single_use} — одноразовый код или ссылка уже "
+                  "использованы при отправке; заявитель может запросить новые", "error")

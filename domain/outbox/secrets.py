@@ -34,3 +34,8 @@ def reveal(text: str, stored: str) -> str:
 def redacted(text: str) -> str:
     """The text as staff see it: every placeholder shown as «[скрыто]»."""
     return _PLACEHOLDER_RE.sub(HIDDEN, text or "")
+
+
+def carries_secrets(text: str) -> bool:
+    """Whether the message was written with secrets (present or already wiped)."""
+    return bool(_PLACEHOLDER_RE.search(text or ""))

@@ -7,6 +7,7 @@ import tasks
 from domain.appeals import filing
 from domain.errors import Refusal
 from domain.identifiers import MSG_INN_CHECKSUM, make_inn_legal
+from domain.outbox import notify, sms
 from models import (
     AuditLog,
     DocumentType,
@@ -19,7 +20,7 @@ from models import (
     utcnow,
 )
 from tests.appeal_factory import make_appeal
-from tests.conftest import make_staff
+from tests.conftest import Auth, make_staff
 from tests.data import COMPANY, PERSON
 
 PASSWORD = "Staff-pass1"
@@ -499,3 +500,37 @@ def test_demo_data_prints_suppliers_and_create_staff_takes_an_inn(app):
     result = runner.invoke(args=["create-staff", "gp3@region-energo.ru", "--password",
                                  "Staff-pass1", "--role", "supplier", "--supplier", "1234"])
     assert result.exit_code != 0 and "укажите ИНН или точное наименование" in result.output
+
+
+def test_outbox_never_shows_a_live_code_or_reset_link(app, client, staff, mailbox):
+    """Issue 9.5: the SMS code and the password-reset link reach their transport, but the
+    stored message, «Исходящие уведомления» and its details show them only as «[скрыто]»;
+    once sent, the secret itself is gone, and a sent one is not re-sent as a dead copy."""
+    Auth(client).register()
+    client.post("/logout")
+    client.post("/forgot", data={"email": PERSON["email"]})
+    [mail] = mailbox.to(PERSON["email"])
+    link = re.search(r"http://\S+/reset/\S+", mailbox.text(mail)).group(0)
+    with app.test_request_context():
+        notify.sms("+79129780113", "Код ⟦code⟧ для подписания документов.",
+                   secret_values={"code": "690291"})
+        notify.flush()
+    delivered = [r["text"] for r in sms.read_outbox(app.config["SMS_OUTBOX"])]
+    assert "Код 690291 для подписания документов." in delivered
+    token = link.rsplit("/", 1)[1]
+    for row in Notification.select():
+        stored = row.body_text + row.body_html + row.secrets
+        assert "690291" not in stored and token not in stored
+        assert row.sent_at and row.secrets == ""
+    admin = staff["admin"]
+    listing = text(admin.get("/backoffice/outbox/"))
+    assert "690291" not in listing and token not in listing
+    for row in Notification.select():
+        details = text(admin.get(f"/backoffice/outbox/details/?id={row.id}"))
+        assert "[скрыто]" in details and "690291" not in details and token not in details
+    reset = Notification.get(Notification.recipient == PERSON["email"])
+    answer = admin.post("/backoffice/outbox/action/", data={"action": "resend",
+                                                            "rowid": [str(reset.id)]},
+                        follow_redirects=True)
+    assert "одноразовый код или ссылка уже использованы" in text(answer)
+    assert Notification.select().where(Notification.recipient == PERSON["email"]).count() == 1
