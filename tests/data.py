@@ -14,3 +14,12 @@ COMPANY = dict(PERSON, legal_form="ul", email="energy@example.ru", last_name="С
                ogrn=ids.make_ogrn("116870245693"), kpp="419901495", phone="+79123456781")
 
 
+
+#: Rich text as the security sweep posted it: a script, an event handler, a javascript:
+#: link and a style, beside text the user would want kept. Any of them that ran would set
+#: window.__xss.
+HOSTILE_RICH_TEXT = ('<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+                     '<p style="color:red" onclick="window.__xss=3"><b>Жирный</b> текст '
+                     '<a href="javascript:window.__xss=4">ссылка</a></p>')
+#: What is left of it once sanitised (domain/text.py's allow-list).
+SANITISED_RICH_TEXT = '<p><b>Жирный</b> текст <a rel="noopener nofollow">ссылка</a></p>'
