@@ -8,21 +8,12 @@ of the applicant's appeals download from /documents/<id>.
 """
 import io
 
-from flask import (
-    abort,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from domain.appeals import application_form, filing, rules
 from domain.errors import Refusal
-from domain.files import storage, uploads
+from domain.files import serving, uploads
 from domain.links import safe_next
 from models import Appeal, Document, Organization, Setting, db
 from portal import bp
@@ -142,11 +133,7 @@ def _docx_response(user, form: TpForm):
     name, data = application_form.build(
         user, Organization.grid(), power=chosen["power"], scheme=chosen["scheme"],
         complies=chosen["complies"], supplier=chosen["supplier"])
-    response = send_file(io.BytesIO(data), as_attachment=True, download_name=name,
-                         mimetype="application/vnd.openxmlformats-officedocument."
-                                  "wordprocessingml.document", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return serving.file_response(io.BytesIO(data), name, uploads.content_type_of(name))
 
 
 def _handle_tp_post(appeal: Appeal | None):
@@ -263,27 +250,11 @@ def new_message():
 
 # ---- documents -----------------------------------------------------------------------------
 
-INERT_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml", "text/xml",
-               "application/xml", "application/javascript", "text/javascript")
-
-
 @bp.route("/documents/<int:document_id>")
 @applicant_required
 def document_download(document_id):
     """A document of one of the applicant's appeals, under its original (Cyrillic) name."""
-    document = own_document_or_404(document_id)
-    try:
-        handle = storage.open_file(document.storage_key)
-    except (OSError, ValueError):
-        abort(404)
-    mimetype = document.content_type or "application/octet-stream"
-    if mimetype in INERT_TYPES:
-        mimetype = "application/octet-stream"
-    response = send_file(handle, mimetype=mimetype, as_attachment=True,
-                         download_name=document.file_name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return serving.document_response(own_document_or_404(document_id))
 
 
 @bp.route("/appeals/<int:appeal_id>/documents", methods=["POST"])
