@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from html import unescape
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,7 +15,13 @@ from domain.appeals import filing
 from domain.errors import Refusal
 from domain.files import storage, uploads
 from models import Appeal, Document, Notification, Organization, Post, Setting, User
-from tests.data import COMPANY, PERSON, SOLE_TRADER
+from tests.data import (
+    COMPANY,
+    HOSTILE_RICH_TEXT,
+    PERSON,
+    SANITISED_RICH_TEXT,
+    SOLE_TRADER,
+)
 from tests.docx_reading import docx_text
 
 GRID_INBOX = "tp@kalinovsk-es.ru"
@@ -400,6 +407,21 @@ def test_too_large_file_is_refused_by_name_and_others_kept(client, applicant):
     assert [d.file_name for d in Document.select()] == ["Малый.pdf"]
     files_dir = Path(client.application.config["STORAGE_DIR"])
     assert not list(files_dir.rglob("*.part"))
+
+
+def test_refused_forms_show_the_text_again_sanitised_never_as_posted(client, applicant):
+    """The ТП comment and the message's text go back into the editor as sanitised HTML."""
+    Setting.put("max_upload_mb", "0.001")
+    refused = [post_tp(client, files=[("Большой.pdf", b"x" * 5000)], comment=HOSTILE_RICH_TEXT),
+               client.post("/appeals/new/message", data={"subject": "Тема", "organization": "",
+                                                         "body": HOSTILE_RICH_TEXT})]
+    for response, field in zip(refused, ("comment", "body")):
+        html = page_text(response)
+        assert response.status_code == 400
+        shown = re.search(rf'<textarea id="{field}"[^>]*>(.*?)</textarea>', html, re.S)
+        assert unescape(shown.group(1)) == SANITISED_RICH_TEXT
+        assert "__xss" not in html
+    assert Appeal.select().count() == 0
 
 
 def test_empty_file_is_refused(client, applicant):
