@@ -74,13 +74,16 @@ def document_applies(when: str, kind: str, power: str | None) -> bool:
 
 # ---- both forms ----------------------------------------------------------------------------
 
-def _carried_uploads(user, form) -> tuple[list[dict], Refusal | None]:
+def _carried_uploads(user, form, appeal: Appeal | None) -> tuple[list[dict], Refusal | None]:
     """The uploads the form carries and the files posted with it (stored and tokenised now,
-    so that a re-shown form keeps them); the refusal of the files that were not stored."""
+    so that a re-shown form keeps them), within the appeal's files and the applicant's
+    pending bytes; the refusal of the files that were not kept. An upload dropped with
+    «Удалить» is deleted."""
+    uploads.drop_pending(user, form.drop_upload.data)
     pending = uploads.read_pending(user, form.upload.data, form.upload_type.data,
                                    filing.DEFAULT_DOC_TYPE, drop=form.drop_upload.data)
-    stored, refusal = uploads.store_pending(user, form.files.data or (), form.files_type.data)
-    return pending + stored, refusal
+    return uploads.store_pending(user, form.files.data or (), form.files_type.data,
+                                 appeal=appeal, carried=pending)
 
 
 def _validated(form, refusal: Refusal | None) -> bool:
@@ -150,7 +153,7 @@ def _handle_tp_post(appeal: Appeal | None):
         filing.delete_draft(appeal)
         flash("Черновик удален", "success")
         return redirect(_list_url(state="draft"))
-    pending, refusal = _carried_uploads(user, form)
+    pending, refusal = _carried_uploads(user, form, appeal)
     if form.drop_upload.data:
         return _render_tp(appeal, form, documents, pending)
     if not _validated(form, refusal):
@@ -225,7 +228,7 @@ def _message_view(appeal: Appeal | None):
     form = _message_form(appeal)
     if request.method != "POST":
         return _render_message(appeal, form, [])
-    pending, refusal = _carried_uploads(user, form)
+    pending, refusal = _carried_uploads(user, form, appeal)
     if form.drop_upload.data:
         return _render_message(appeal, form, pending)
     if not _validated(form, refusal):
@@ -277,7 +280,7 @@ def appeal_add_documents(appeal_id):
     back = safe_next(request.values.get("next"), _appeal_url(appeal))
     try:
         if raw:
-            item = store_raw_body()
+            item = store_raw_body(room=uploads.room_on(appeal))
             item["doc_type"] = request.headers.get("X-Doc-Type") or filing.DEFAULT_DOC_TYPE
             documents = filing.add_applicant_documents(appeal, user, stored=[item])
             return jsonify(documents=[{"id": d.id, "name": d.file_name, "type": d.doc_type,
