@@ -1,4 +1,7 @@
-"""Valid test accounts, their identifiers made with the checksum helpers."""
+"""Valid test accounts, their identifiers made with the checksum helpers; hostile rich text."""
+import re
+from html import unescape
+
 from domain import identifiers as ids
 
 PERSON = dict(legal_form="fl", email="ivanov@example.ru", last_name="Иванов", first_name="Иван",
@@ -23,3 +26,11 @@ HOSTILE_RICH_TEXT = ('<img src=x onerror="window.__xss=1"><script>window.__xss=2
                      '<a href="javascript:window.__xss=4">ссылка</a></p>')
 #: What is left of it once sanitised (domain/text.py's allow-list).
 SANITISED_RICH_TEXT = '<p><b>Жирный</b> текст <a rel="noopener nofollow">ссылка</a></p>'
+
+
+def assert_shown_sanitised(html: str, textarea_id: str):
+    """The page puts the sanitised HOSTILE_RICH_TEXT back into the textarea, and nothing of
+    the hostile parts anywhere."""
+    shown = re.search(rf'<textarea[^>]* id="{textarea_id}"[^>]*>(.*?)</textarea>', html, re.DOTALL)
+    assert unescape(shown.group(1)) == SANITISED_RICH_TEXT
+    assert "__xss" not in html
