@@ -31,6 +31,7 @@ SANITISED_RICH_TEXT = '<p><b>Жирный</b> текст <a rel="noopener nofoll
 def assert_shown_sanitised(html: str, textarea_id: str):
     """The page puts the sanitised HOSTILE_RICH_TEXT back into the textarea, and nothing of
     the hostile parts anywhere."""
-    shown = re.search(rf'<textarea[^>]* id="{textarea_id}"[^>]*>(.*?)</textarea>', html, re.DOTALL)
+    shown = re.search(rf'<textarea[^>]* id="{textarea_id}"[^>]*>(.*?)</textarea>', html,
+                      re.DOTALL)
     assert unescape(shown.group(1)) == SANITISED_RICH_TEXT
     assert "__xss" not in html

@@ -494,8 +494,8 @@ def test_the_51st_file_is_refused_by_name_beside_the_files(client, applicant):
     response = post_tp(client, files=[(f"{n}.pdf", b"x") for n in range(1, 52)])
     assert response.status_code == 400
     html = page_text(response)
-    assert ('id="files-error" role="alert">Файл «51.pdf» не загружен: к обращению можно приложить не более '
-            '50 файлов<') in html
+    assert ('id="files-error" role="alert">Файл «51.pdf» не загружен: к обращению можно '
+            'приложить не более 50 файлов<') in html
     tokens = re.findall(r'name="upload" value="([^"]+)"', html)
     assert len(tokens) == 50 and len(files_in_storage(client) - before) == 50
     assert client.post("/appeals/new/tp", data=tp_form(
