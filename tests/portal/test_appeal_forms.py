@@ -445,12 +445,6 @@ def test_too_large_javascript_upload_to_a_sent_appeal_is_413_and_not_kept(client
     assert after == before  # the refused file is not kept
 
 
-@pytest.fixture
-def own_storage(app, tmp_path, monkeypatch):
-    """A storage folder of the test's own: no pending upload of an earlier test counts."""
-    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
-
-
 def files_in_storage(client) -> set:
     """Every stored file (pending markers aside)."""
     root = Path(client.application.config["STORAGE_DIR"])

@@ -135,7 +135,7 @@ def test_each_organisation_has_its_own_room_on_an_appeal(app_ctx):
     assert uploads.too_many_message(["x"]).endswith("не более 21 файла")
 
 
-def test_posted_files_over_the_pending_bytes_are_refused_by_name(app_ctx):
+def test_posted_files_over_the_pending_bytes_are_refused_by_name(own_storage, app_ctx):
     Setting.put("max_pending_mb", "0.01")  # 10 KB
     person = applicant_user()
     items, refusal = uploads.store_pending(person, [
@@ -150,9 +150,7 @@ def test_posted_files_over_the_pending_bytes_are_refused_by_name(app_ctx):
     assert not list(storage.root().rglob("*.part"))
 
 
-def test_the_sweep_removes_abandoned_uploads_of_either_marker_layout(app, app_ctx, tmp_path,
-                                                                    monkeypatch):
-    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
+def test_the_sweep_removes_abandoned_uploads_of_either_marker_layout(own_storage, app_ctx):
     person = applicant_user()
     [mine], _ = uploads.store_pending(person, [upload("брошен.pdf")], "Иное")
     legacy = uploads.store_upload(io.BytesIO(b"old"), "старый.pdf")
