@@ -237,6 +237,8 @@ class Setting(BaseModel):
     DEFAULTS = {
         "require_confirmed": "1",
         "max_upload_mb": "30",
+        "max_files_per_appeal": "50",
+        "max_pending_mb": "300",
         "office_address": "г. Калиновск, ул. Энергетиков, д. 1, каб. 101",
         "office_hours": "пн–чт 8:30–17:30, пт 8:30–16:15",
         "contact_phone": "8 (800) 000-00-00",

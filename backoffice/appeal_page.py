@@ -6,7 +6,7 @@ an action they may not take a 403), reads its form (backoffice/forms.py) and run
 domain operation; a refusal re-renders the page with the message next to its field and
 the clerk's input kept.
 """
-from flask import abort, flash, redirect, send_file, url_for
+from flask import flash, redirect, url_for
 from flask_admin import expose
 from flask_login import current_user
 from peewee import JOIN
@@ -24,7 +24,7 @@ from backoffice.scoping import appeal_or_404, document_or_404
 from backoffice.signing import page_signing
 from domain.appeals import access, casework, read_marks
 from domain.errors import Refusal
-from domain.files import storage
+from domain.files import serving
 from domain.signing import state
 from domain.text import clean_html
 from models import (
@@ -154,14 +154,7 @@ class AppealView(AppealListView):
     def download(self, appeal_id, document_id):
         """A document's file, for staff who may see the appeal."""
         appeal = appeal_or_404(appeal_id)
-        document = document_or_404(appeal, document_id)
-        try:
-            handle = storage.open_file(document.storage_key)
-        except (OSError, ValueError):
-            abort(404)
-        return send_file(handle, mimetype=document.content_type or "application/octet-stream",
-                         as_attachment=True, download_name=document.file_name,
-                         max_age=0, etag=document.sha256)
+        return serving.document_response(document_or_404(appeal, document_id))
 
 
 def _statuses() -> list[str]:

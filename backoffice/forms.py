@@ -11,6 +11,7 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 
 from domain.appeals import access, casework
+from domain.text import editor_text
 
 CHOOSE = "— выберите —"
 
@@ -41,8 +42,9 @@ class StatusForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    """The reply to the applicant: rich text and attachments."""
-    body = TextAreaField("Ответ заявителю", id="reply-body")
+    """The reply to the applicant: rich text (sanitised as it is read, so that a refused
+    reply is shown again as the sanitised text, never as posted) and attachments."""
+    body = TextAreaField("Ответ заявителю", id="reply-body", filters=[editor_text])
     files = MultipleFileField("Вложения", id="reply-files")
 
 

@@ -47,6 +47,13 @@ class SettingsForm(FlaskForm):
     max_upload_mb = IntegerField("Максимальный размер файла, МБ", validators=[
         DataRequired("Укажите число от 1 до 200"),
         NumberRange(min=1, max=200, message="Укажите число от 1 до 200")])
+    max_files_per_appeal = IntegerField("Максимальное число файлов в обращении", validators=[
+        DataRequired("Укажите число от 1 до 1000"),
+        NumberRange(min=1, max=1000, message="Укажите число от 1 до 1000")])
+    max_pending_mb = IntegerField(
+        "Объем загруженных, но не сохраненных файлов одного заявителя, МБ", validators=[
+            DataRequired("Укажите число от 1 до 10000"),
+            NumberRange(min=1, max=10000, message="Укажите число от 1 до 10000")])
     personal_data_html = TextAreaField("Согласие на обработку персональных данных (HTML)")
     e_interaction_html = TextAreaField(
         "Соглашение между участниками электронного взаимодействия (HTML)")
@@ -56,6 +63,18 @@ class SettingsForm(FlaskForm):
             raise ValidationError("Текст документа не может быть пустым")
 
     validate_e_interaction_html = validate_personal_data_html
+
+
+#: The settings that are whole numbers (the upload limits of domain/files/uploads.py).
+NUMBER_SETTINGS = ("max_upload_mb", "max_files_per_appeal", "max_pending_mb")
+
+
+def _whole_number(key: str) -> int:
+    """A number setting as the form shows it: its default when the stored value is not one."""
+    try:
+        return int(Setting.value_of(key))
+    except ValueError:
+        return int(Setting.DEFAULTS[key])
 
 
 LEGAL_FIELDS = (("personal_data_html", LegalDocument.PERSONAL_DATA),
@@ -75,7 +94,8 @@ def save_settings(form: SettingsForm, actor, ip: str) -> list[str]:
         grid.save()
         values = {key: (getattr(form, key).data or "").strip() for key in SETTING_LABELS}
         values["require_confirmed"] = "1" if form.require_confirmed.data else "0"
-        values["max_upload_mb"] = str(form.max_upload_mb.data)
+        for key in NUMBER_SETTINGS:
+            values[key] = str(getattr(form, key).data)
         for key, value in values.items():
             if Setting.value_of(key) != value:
                 Setting.put(key, value)
@@ -105,10 +125,8 @@ class SettingsView(AdminOnlyMixin, BaseView):
             for key in SETTING_LABELS:
                 getattr(form, key).data = Setting.value_of(key)
             form.require_confirmed.data = Setting.flag("require_confirmed")
-            try:
-                form.max_upload_mb.data = int(Setting.value_of("max_upload_mb"))
-            except ValueError:
-                form.max_upload_mb.data = 30
+            for key in NUMBER_SETTINGS:
+                getattr(form, key).data = _whole_number(key)
             for field_name, key in LEGAL_FIELDS:
                 getattr(form, field_name).data = LegalDocument.current(key).body_html
         elif form.validate_on_submit():

@@ -9,7 +9,7 @@ page_signing built for the page.
 """
 from types import SimpleNamespace
 
-from flask import Blueprint, flash, jsonify, redirect, request, send_file, url_for
+from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from backoffice.access import is_staff, refuse
@@ -17,6 +17,7 @@ from backoffice.forms import PaymentForm
 from backoffice.scoping import appeal_or_404, document_or_404
 from domain.appeals import access, payments
 from domain.errors import Refusal
+from domain.files import serving
 from domain.signing import export, kep, state
 from models import Appeal, Document, Organization, User
 
@@ -73,8 +74,7 @@ def signed_zip(appeal_id, document_id):
     appeal = appeal_or_404(appeal_id)
     document = document_or_404(appeal, document_id)
     stream, name = export.signed_zip(document)
-    return send_file(stream, mimetype="application/zip", as_attachment=True,
-                     download_name=name, max_age=0)
+    return serving.file_response(stream, name, "application/zip")
 
 
 @bp.route("/<int:appeal_id>/payment", methods=["POST"])

@@ -27,11 +27,24 @@ def is_blank(html: str | None) -> bool:
     return not html_to_text(html).strip()
 
 
+def _is_plain(value: str) -> bool:
+    """True for text from a plain textarea: no tag in it (the editor's value has tags)."""
+    return not re.search(r"<\s*/?\s*[a-zA-Z]", value)
+
+
 def clean_rich_text(value: str | None) -> str:
     """Rich text from the editor (HTML) or a plain textarea (text with line breaks), sanitised."""
     value = value or ""
-    if not re.search(r"<\s*/?\s*[a-zA-Z]", value):
+    if _is_plain(value):
         paragraphs = [p for p in re.split(r"\r?\n\s*\r?\n", value.strip()) if p.strip()]
         value = "".join("<p>" + "<br>".join(html_lib.escape(line) for line in p.splitlines()) + "</p>"
                         for p in paragraphs)
     return clean_html(value)
+
+
+def editor_text(value: str | None) -> str:
+    """Rich text as it is put back into its editor when a form is shown again: HTML
+    sanitised (clean_html), plain text (no tag) as typed, so that sending it again gives
+    what sending it first would have; the page escapes it either way."""
+    value = value or ""
+    return value if _is_plain(value) else clean_html(value)

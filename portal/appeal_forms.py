@@ -8,21 +8,12 @@ of the applicant's appeals download from /documents/<id>.
 """
 import io
 
-from flask import (
-    abort,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from domain.appeals import application_form, filing, rules
 from domain.errors import Refusal
-from domain.files import storage, uploads
+from domain.files import serving, uploads
 from domain.links import safe_next
 from models import Appeal, Document, Organization, Setting, db
 from portal import bp
@@ -83,13 +74,16 @@ def document_applies(when: str, kind: str, power: str | None) -> bool:
 
 # ---- both forms ----------------------------------------------------------------------------
 
-def _carried_uploads(user, form) -> tuple[list[dict], Refusal | None]:
+def _carried_uploads(user, form, appeal: Appeal | None) -> tuple[list[dict], Refusal | None]:
     """The uploads the form carries and the files posted with it (stored and tokenised now,
-    so that a re-shown form keeps them); the refusal of the files that were not stored."""
+    so that a re-shown form keeps them), within the appeal's files and the applicant's
+    pending bytes; the refusal of the files that were not kept. An upload dropped with
+    «Удалить» is deleted."""
+    uploads.drop_pending(user, form.drop_upload.data)
     pending = uploads.read_pending(user, form.upload.data, form.upload_type.data,
                                    filing.DEFAULT_DOC_TYPE, drop=form.drop_upload.data)
-    stored, refusal = uploads.store_pending(user, form.files.data or (), form.files_type.data)
-    return pending + stored, refusal
+    return uploads.store_pending(user, form.files.data or (), form.files_type.data,
+                                 appeal=appeal, carried=pending)
 
 
 def _validated(form, refusal: Refusal | None) -> bool:
@@ -142,11 +136,7 @@ def _docx_response(user, form: TpForm):
     name, data = application_form.build(
         user, Organization.grid(), power=chosen["power"], scheme=chosen["scheme"],
         complies=chosen["complies"], supplier=chosen["supplier"])
-    response = send_file(io.BytesIO(data), as_attachment=True, download_name=name,
-                         mimetype="application/vnd.openxmlformats-officedocument."
-                                  "wordprocessingml.document", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return serving.file_response(io.BytesIO(data), name, uploads.content_type_of(name))
 
 
 def _handle_tp_post(appeal: Appeal | None):
@@ -163,7 +153,7 @@ def _handle_tp_post(appeal: Appeal | None):
         filing.delete_draft(appeal)
         flash("Черновик удален", "success")
         return redirect(_list_url(state="draft"))
-    pending, refusal = _carried_uploads(user, form)
+    pending, refusal = _carried_uploads(user, form, appeal)
     if form.drop_upload.data:
         return _render_tp(appeal, form, documents, pending)
     if not _validated(form, refusal):
@@ -238,7 +228,7 @@ def _message_view(appeal: Appeal | None):
     form = _message_form(appeal)
     if request.method != "POST":
         return _render_message(appeal, form, [])
-    pending, refusal = _carried_uploads(user, form)
+    pending, refusal = _carried_uploads(user, form, appeal)
     if form.drop_upload.data:
         return _render_message(appeal, form, pending)
     if not _validated(form, refusal):
@@ -263,27 +253,11 @@ def new_message():
 
 # ---- documents -----------------------------------------------------------------------------
 
-INERT_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml", "text/xml",
-               "application/xml", "application/javascript", "text/javascript")
-
-
 @bp.route("/documents/<int:document_id>")
 @applicant_required
 def document_download(document_id):
     """A document of one of the applicant's appeals, under its original (Cyrillic) name."""
-    document = own_document_or_404(document_id)
-    try:
-        handle = storage.open_file(document.storage_key)
-    except (OSError, ValueError):
-        abort(404)
-    mimetype = document.content_type or "application/octet-stream"
-    if mimetype in INERT_TYPES:
-        mimetype = "application/octet-stream"
-    response = send_file(handle, mimetype=mimetype, as_attachment=True,
-                         download_name=document.file_name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return serving.document_response(own_document_or_404(document_id))
 
 
 @bp.route("/appeals/<int:appeal_id>/documents", methods=["POST"])
@@ -306,7 +280,7 @@ def appeal_add_documents(appeal_id):
     back = safe_next(request.values.get("next"), _appeal_url(appeal))
     try:
         if raw:
-            item = store_raw_body()
+            item = store_raw_body(room=uploads.room_on(appeal))
             item["doc_type"] = request.headers.get("X-Doc-Type") or filing.DEFAULT_DOC_TYPE
             documents = filing.add_applicant_documents(appeal, user, stored=[item])
             return jsonify(documents=[{"id": d.id, "name": d.file_name, "type": d.doc_type,

@@ -9,13 +9,13 @@ page_signing builds what the appeal page shows about signatures (its templates o
 """
 from types import SimpleNamespace
 
-from flask import flash, jsonify, redirect, request, send_file, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from domain.appeals import payments
 from domain.client_info import client_ip
 from domain.errors import Refusal as AppealError
-from domain.files import storage
+from domain.files import serving
 from domain.identifiers import format_phone
 from domain.signing import export, kep, pep, state
 from models import Appeal, Document, Signature
@@ -99,9 +99,7 @@ def sign_kep(document_id):
 @applicant_required
 def sign_content(document_id):
     """The exact bytes of the document, for the plug-in to sign."""
-    document = own_document_or_404(document_id)
-    return send_file(storage.path_of(document.storage_key), mimetype="application/octet-stream",
-                     as_attachment=True, download_name=document.file_name, max_age=0)
+    return serving.document_response(own_document_or_404(document_id))
 
 
 @bp.route("/documents/<int:document_id>/signed.zip")
@@ -110,8 +108,7 @@ def signed_zip(document_id):
     """«Скачать с подписями»: the document, its signatures and the verification report."""
     document = own_document_or_404(document_id)
     stream, name = export.signed_zip(document)
-    return send_file(stream, mimetype="application/zip", as_attachment=True,
-                     download_name=name, max_age=0)
+    return serving.file_response(stream, name, "application/zip")
 
 
 @bp.route("/appeals/<int:appeal_id>/payment", methods=["POST"])

@@ -18,11 +18,12 @@ from portal import bp
 from portal.web import applicant_required
 
 
-def store_raw_body() -> dict:
+def store_raw_body(**limits) -> dict:
     """Stream the request body to storage under the name of X-File-Name (percent-encoded
-    UTF-8); raises Refusal when it is too large (413, told before reading) or empty."""
+    UTF-8), within `limits` (room, quota: see uploads.store_upload); raises Refusal when it
+    is over a limit (413, told before reading when the size is announced) or empty."""
     return uploads.store_upload(request.stream, unquote(request.headers.get("X-File-Name", "")),
-                                declared_size=request.content_length)
+                                declared_size=request.content_length, **limits)
 
 
 def upload_json(item: dict) -> dict:
@@ -33,9 +34,10 @@ def upload_json(item: dict) -> dict:
 @bp.route("/uploads", methods=["POST"])
 @applicant_required
 def upload_file():
-    """One file as the raw request body (JavaScript upload); answers its token as JSON."""
+    """One file as the raw request body (JavaScript upload), within the applicant's pending
+    bytes; answers its token as JSON, or {error} with 413 or 400."""
     try:
-        item = store_raw_body()
+        item = store_raw_body(quota=uploads.pending_room(current_user))
     except Refusal as exc:
         return jsonify(error=exc.message), exc.status
     item["token"] = uploads.make_token(current_user, item)

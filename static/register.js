@@ -17,8 +17,14 @@
     Object.keys(names).forEach(function (id) {
       var label = form.querySelector('label[for="' + id + '"]');
       if (!label) return;
-      var star = id === 'middle_name' ? '' : '<span class="req">*</span> ';
-      label.innerHTML = star + names[id] + (value === 'ul' ? ' руководителя' : '') + ':';
+      label.textContent = '';
+      if (id !== 'middle_name') {
+        var star = document.createElement('span');
+        star.className = 'req';
+        star.textContent = '*';
+        label.append(star, ' ');
+      }
+      label.append(names[id] + (value === 'ul' ? ' руководителя' : '') + ':');
     });
   }
   form.querySelectorAll('input[name="legal_form"]').forEach(function (r) {

@@ -150,3 +150,10 @@ def make_staff(email="clerk@kalinovsk-es.ru", role="grid", supplier=None, passwo
 @pytest.fixture
 def staff_factory(app):
     return make_staff
+
+
+@pytest.fixture
+def own_storage(app, tmp_path, monkeypatch):
+    """A storage folder of the test's own: the session's folder outlives each test's database
+    (user ids come back), so pending uploads of earlier tests would count."""
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))

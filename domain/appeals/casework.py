@@ -67,6 +67,13 @@ def _touch(appeal: Appeal, now, *, status: StatusEvent | None = None, extra_text
     search_index.refresh_search_text(appeal, extra_texts=extra_texts)
 
 
+def _room(appeal: Appeal, clerk: User) -> int | None:
+    """How many more files the clerk's organisation may attach to the appeal (None: the
+    clerk acts for none, and require() refuses them)."""
+    org = acting_organization(clerk)
+    return uploads.room_on(appeal, side_of(org)) if org else None
+
+
 def _notify(appeal: Appeal, template: str, **context):
     """The applicant's e-mail (none when their notification address is empty)."""
     applicant = User.get_by_id(appeal.applicant_id)
@@ -168,7 +175,7 @@ def add_staff_post(appeal: Appeal, clerk: User, body_html: str, files=()) -> Pos
     refuses the whole reply."""
     body = clean_rich_text(body_html)
     items, refused = uploads.store_files([(file, DEFAULT_DOC_TYPE) for file in files or ()],
-                                         for_organization=True)
+                                         for_organization=True, room=_room(appeal, clerk))
     with uploads.discarded_on_failure(items):
         if refused:
             raise refused
@@ -210,7 +217,8 @@ def place_document(appeal: Appeal, clerk: User, file, doc_type: str,
         raise Refusal(FILE_MISSING, "file")
     if not organization_document_types().where(DocumentType.name == doc_type).exists():
         raise Refusal(DOC_TYPE_MISSING, "doc_type")
-    item = uploads.store_upload(file.stream, file.filename, for_organization=True, field="file")
+    item = uploads.store_upload(file.stream, file.filename, for_organization=True, field="file",
+                                room=_room(appeal, clerk))
     with uploads.discarded_on_failure([item]), write_transaction():
         appeal = locked_appeal(appeal)
         require(clerk, appeal, DOCUMENT)

@@ -271,7 +271,7 @@ def add_applicant_post(appeal: Appeal, applicant, body_html: str, files=()) -> P
     if appeal.state == Appeal.DRAFT:
         raise Refusal("Черновик ещё не отправлен", "body")
     body = clean_html(body_html)
-    items, refused = uploads.store_files(files)
+    items, refused = uploads.store_files(files, room=uploads.room_on(appeal))
     with uploads.discarded_on_failure(items):
         if refused:
             raise refused
@@ -301,7 +301,7 @@ def add_applicant_documents(appeal: Appeal, applicant, files=(), stored=()) -> l
         if appeal.state == Appeal.ARCHIVE:
             raise Refusal("Обращение находится в архиве: добавление документов недоступно",
                           "files")
-        new, refused = uploads.store_files(files)
+        new, refused = uploads.store_files(files, room=uploads.room_on(appeal, carried=len(items)))
         items += new
         with db.atomic():
             documents = attach_stored(appeal, applicant, items)

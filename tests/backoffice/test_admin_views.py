@@ -6,6 +6,7 @@ import pytest
 import tasks
 from domain.appeals import filing
 from domain.errors import Refusal
+from domain.files import uploads
 from domain.identifiers import MSG_INN_CHECKSUM, make_inn_legal
 from domain.outbox import notify, sms
 from models import (
@@ -362,7 +363,7 @@ def settings_form(**overrides):
             "grid_phone": "", "grid_address": "", "office_address": "г. Калиновск, пр. Мира, 5",
             "office_hours": "пн–пт 9:00–18:00", "contact_phone": "8 (800) 111-22-33",
             "contact_email": "help@kalinovsk-es.ru", "require_confirmed": "y",
-            "max_upload_mb": "15",
+            "max_upload_mb": "15", "max_files_per_appeal": "50", "max_pending_mb": "300",
             "personal_data_html": LegalDocument.current("personal-data").body_html,
             "e_interaction_html": LegalDocument.current("e-interaction").body_html}
     data.update(overrides)
@@ -408,6 +409,24 @@ def test_settings_bad_input_keeps_values_and_writes_nothing(staff):
     assert "Новое имя" in page
     assert Organization.grid().name != "Новое имя" and LegalDocument.current("personal-data").version == 1
     assert not AuditLog.select().where(AuditLog.action == "settings_updated").exists()
+
+
+def test_upload_quotas_are_settings_the_pipeline_uses(staff):
+    admin = staff["admin"]
+    page = text(admin.get("/backoffice/settings/"))
+    assert "Максимальное число файлов в обращении" in page
+    assert "Объем загруженных, но не сохраненных файлов одного заявителя, МБ" in page
+    assert re.search(r'<input[^>]* name="max_files_per_appeal"[^>]* value="50">', page)
+    assert re.search(r'<input[^>]* name="max_pending_mb"[^>]* value="300">', page)
+    r = admin.post("/backoffice/settings/", data=settings_form(max_files_per_appeal="20",
+                                                               max_pending_mb="100"))
+    assert r.status_code == 302
+    with admin.application.test_request_context():
+        assert (uploads.max_files_per_appeal(), uploads.max_pending_mb()) == (20, 100)
+    page = text(admin.post("/backoffice/settings/", data=settings_form(
+        max_files_per_appeal="0", max_pending_mb="")))
+    assert "Укажите число от 1 до 1000" in page and "Укажите число от 1 до 10000" in page
+    assert Setting.value_of("max_files_per_appeal") == "20"
 
 
 # --- «Журнал действий» -------------------------------------------------------------------
@@ -534,3 +553,4 @@ def test_outbox_never_shows_a_live_code_or_reset_link(app, client, staff, mailbo
                         follow_redirects=True)
     assert "одноразовый код или ссылка уже использованы" in text(answer)
     assert Notification.select().where(Notification.recipient == PERSON["email"]).count() == 1
+

@@ -6,6 +6,7 @@ import pytest
 
 from models import Document, Post, Setting, StatusEvent
 from tests.casework_helpers import applicant_user, login_staff, sent_appeal, staff
+from tests.data import HOSTILE_RICH_TEXT, assert_shown_sanitised
 
 
 @pytest.fixture
@@ -27,6 +28,18 @@ def test_reply_with_a_too_large_file_is_refused_beside_the_files(clerk_client, a
     assert ">Направляем письмо</textarea>" in page
     assert Post.select().where(Post.appeal == appeal.id).count() == 0
     assert Document.select().count() == 0
+
+
+def test_a_refused_reply_is_shown_again_sanitised_never_as_posted(clerk_client):
+    Setting.put("max_upload_mb", "0.001")
+    appeal = sent_appeal(applicant_user())
+    response = clerk_client.post(f"/backoffice/appeals/{appeal.id}/post", data={
+        "body": HOSTILE_RICH_TEXT, "files": [(io.BytesIO(b"x" * 5000), "Письмо.pdf")]},
+        content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert_shown_sanitised(page, "reply-body")
+    assert Post.select().where(Post.appeal == appeal.id).count() == 0
 
 
 def test_refused_document_keeps_the_chosen_type_and_signature_mark(clerk_client):

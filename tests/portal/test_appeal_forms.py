@@ -14,7 +14,13 @@ from domain.appeals import filing
 from domain.errors import Refusal
 from domain.files import storage, uploads
 from models import Appeal, Document, Notification, Organization, Post, Setting, User
-from tests.data import COMPANY, PERSON, SOLE_TRADER
+from tests.data import (
+    COMPANY,
+    HOSTILE_RICH_TEXT,
+    PERSON,
+    SOLE_TRADER,
+    assert_shown_sanitised,
+)
 from tests.docx_reading import docx_text
 
 GRID_INBOX = "tp@kalinovsk-es.ru"
@@ -402,6 +408,19 @@ def test_too_large_file_is_refused_by_name_and_others_kept(client, applicant):
     assert not list(files_dir.rglob("*.part"))
 
 
+def test_refused_forms_show_the_text_again_sanitised_never_as_posted(client, applicant):
+    """The ТП comment and the message's text go back into the editor as sanitised HTML."""
+    Setting.put("max_upload_mb", "0.001")
+    refused = [post_tp(client, files=[("Большой.pdf", b"x" * 5000)], comment=HOSTILE_RICH_TEXT),
+               client.post("/appeals/new/message", data={"subject": "Тема", "organization": "",
+                                                         "body": HOSTILE_RICH_TEXT})]
+    for response, field in zip(refused, ("comment", "body")):
+        html = page_text(response)
+        assert response.status_code == 400
+        assert_shown_sanitised(html, field)
+    assert Appeal.select().count() == 0
+
+
 def test_empty_file_is_refused(client, applicant):
     response = raw_upload(client, "пусто.txt", b"")
     assert response.status_code == 400
@@ -424,6 +443,82 @@ def test_too_large_javascript_upload_to_a_sent_appeal_is_413_and_not_kept(client
     assert response.status_code == 400 and "находится в архиве" in response.json["error"]
     after = {p for p in Path(client.application.config["STORAGE_DIR"]).rglob("*") if p.is_file()}
     assert after == before  # the refused file is not kept
+
+
+def files_in_storage(client) -> set:
+    """Every stored file (pending markers aside)."""
+    root = Path(client.application.config["STORAGE_DIR"])
+    return {p for p in root.rglob("*") if p.is_file() and "pending" not in p.parts}
+
+
+OVER_PENDING = ("Файл «второй.pdf» не загружен: загруженные, но не сохраненные файлы не могут "
+                "занимать больше 1 МБ. Сохраните черновик или отправьте обращение: сохраненные "
+                "файлы в этот объем не входят")
+
+
+def test_raw_uploads_over_the_pending_limit_are_413_until_the_draft_is_saved(client, applicant,
+                                                                             own_storage):
+    Setting.put("max_pending_mb", "1")
+    part = b"x" * (600 * 1024)
+    first = raw_upload(client, "первый.pdf", part)
+    assert first.status_code == 201
+    before = files_in_storage(client)
+    response = raw_upload(client, "второй.pdf", part)
+    assert response.status_code == 413 and response.json["error"] == OVER_PENDING
+    assert files_in_storage(client) == before  # nothing of it kept
+    # Saved with the draft, the first file is a document: no longer pending.
+    assert client.post("/appeals/new/tp", data=tp_form(
+        upload=[first.json["token"]], upload_type=["Заявка"])).status_code == 302
+    assert raw_upload(client, "второй.pdf", part).status_code == 201
+
+
+def test_an_upload_dropped_from_the_form_is_deleted_and_frees_its_bytes(client, applicant,
+                                                                        own_storage):
+    Setting.put("max_pending_mb", "1")
+    token = raw_upload(client, "первый.pdf", b"x" * (600 * 1024)).json["token"]
+    before = files_in_storage(client)
+    response = client.post("/appeals/new/tp", data=tp_form(upload=[token], drop_upload=token))
+    assert response.status_code == 200 and "первый.pdf" not in page_text(response)
+    assert len(before - files_in_storage(client)) == 1
+    assert raw_upload(client, "второй.pdf", b"x" * (600 * 1024)).status_code == 201
+
+
+def test_the_51st_file_is_refused_by_name_beside_the_files(client, applicant):
+    before = files_in_storage(client)
+    response = post_tp(client, files=[(f"{n}.pdf", b"x") for n in range(1, 52)])
+    assert response.status_code == 400
+    html = page_text(response)
+    assert ('id="files-error" role="alert">Файл «51.pdf» не загружен: к обращению можно '
+            'приложить не более 50 файлов<') in html
+    tokens = re.findall(r'name="upload" value="([^"]+)"', html)
+    assert len(tokens) == 50 and len(files_in_storage(client) - before) == 50
+    assert client.post("/appeals/new/tp", data=tp_form(
+        upload=tokens, upload_type=["Заявка"] * 50)).status_code == 302
+    draft = Appeal.get()
+    assert Document.select().where(Document.appeal == draft.id).count() == 50
+    # A JavaScript upload made meanwhile is refused when the draft is saved with it.
+    extra = raw_upload(client, "52.pdf", b"x").json["token"]
+    before = files_in_storage(client)
+    response = client.post(f"/appeals/{draft.id}/edit", data=tp_form(
+        upload=[extra], upload_type=["Иное"]))
+    assert response.status_code == 400
+    assert "Файл «52.pdf» не загружен: к обращению можно приложить не более 50 файлов" in \
+        page_text(response)
+    assert len(before - files_in_storage(client)) == 1  # its file deleted
+    assert Document.select().count() == 50
+
+
+def test_a_javascript_upload_to_a_full_sent_appeal_is_413(client, applicant):
+    Setting.put("max_files_per_appeal", "1")
+    confirm()
+    post_tp(client, action="send", files=[("Заявка.docx", b"x")])
+    appeal = Appeal.get()
+    before = files_in_storage(client)
+    response = raw_upload(client, "Схема.pdf", b"scheme", url=f"/appeals/{appeal.id}/documents")
+    assert response.status_code == 413
+    assert response.json["error"] == ("Файл «Схема.pdf» не загружен: к обращению можно "
+                                      "приложить не более 1 файла")
+    assert files_in_storage(client) == before and Document.select().count() == 1
 
 
 def test_too_long_subject_is_refused(client, applicant):
@@ -724,13 +819,15 @@ def test_abandoned_uploads_are_swept_and_attached_ones_kept(client, app, applica
     raw_upload(client, "брошен.pdf", b"abandoned")
     client.post("/appeals/new/tp", data=tp_form(upload=[kept], upload_type=["Заявка"]))
     with app.app_context():
-        markers = list((Path(app.config["STORAGE_DIR"]) / "pending").iterdir())
+        markers = [p for p in (Path(app.config["STORAGE_DIR"]) / "pending").rglob("*")
+                   if p.is_file()]
         assert len(markers) == 2
         assert uploads.sweep_pending() == 0  # too young
         for marker in markers:
             os.utime(marker, (1, 1))
         assert uploads.sweep_pending() == 1
-        assert not list((Path(app.config["STORAGE_DIR"]) / "pending").iterdir())
+        assert not [p for p in (Path(app.config["STORAGE_DIR"]) / "pending").rglob("*")
+                    if p.is_file()]
     doc = Document.get()
     assert stored(doc.storage_key).read_bytes() == b"kept"
     files = [p for p in Path(app.config["STORAGE_DIR"]).rglob("*") if p.is_file()]

@@ -6,7 +6,7 @@ from html import unescape
 
 from models import Appeal, Document, Post, Setting, Signature, StatusEvent, User
 from tests.appeal_factory import make_appeal, other_applicant, supplier
-from tests.data import COMPANY
+from tests.data import COMPANY, HOSTILE_RICH_TEXT, assert_shown_sanitised
 from tests.query_count import count_queries
 
 BASE = dt.datetime(2020, 8, 6, 7, 19)  # 10:19 in Moscow
@@ -149,6 +149,17 @@ def test_reply_with_a_too_large_file_is_refused_beside_the_files(client, applica
     assert "<option selected>Схема</option>" in html  # the chosen type is kept
     assert Post.select().where(Post.appeal == appeal).count() == 2
     assert Document.select().count() == 0
+
+
+def test_a_refused_reply_is_shown_again_sanitised_never_as_posted(client, applicant):
+    Setting.put("max_upload_mb", "0.001")
+    appeal = the_message(applicant)
+    response = client.post(f"/appeals/{appeal.id}/reply", data={
+        "body": HOSTILE_RICH_TEXT, "files": (io.BytesIO(b"x" * 5000), "Схема.pdf")},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert_shown_sanitised(html, "reply-body")
 
 
 def test_other_applicants_appeal_is_404(client, applicant):

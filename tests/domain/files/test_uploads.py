@@ -1,6 +1,8 @@
 """One upload pipeline for applicants and staff: the limit, names, content types, digests,
-refusals and the removal of files an operation did not record."""
+refusals and the removal of files an operation did not record; the quotas of files per
+appeal and of pending bytes per applicant, and the sweep of abandoned uploads."""
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,75 @@ def test_staff_and_applicant_documents_are_made_the_same_way(app_ctx):
         assert (document.file_name, document.content_type) == ("Договор №5.pdf", "application/pdf")
     assert not mine.streebog256 and placed.streebog256 and placed.streebog512
     assert Path(storage.path_of(placed.storage_key)).read_bytes() == b"data"
+
+
+# ---- quotas: files per appeal, pending bytes per applicant -----------------------------
+
+def test_the_51st_file_of_the_applicant_is_refused_by_name_and_not_kept(app_ctx):
+    person = applicant_user()
+    appeal = sent_appeal(person)
+    before = stored_files()
+    files = [(upload(f"{n}.pdf"), "Иное") for n in range(1, 52)]
+    with pytest.raises(Refusal) as refused:
+        filing.add_applicant_documents(appeal, person, files=files)
+    assert (refused.value.field, refused.value.status) == ("files", 413)
+    assert refused.value.message == ("Файл «51.pdf» не загружен: к обращению можно приложить "
+                                     "не более 50 файлов")
+    assert len(refused.value.documents) == 50 and Document.select().count() == 50
+    assert len(stored_files() - before) == 50
+    with pytest.raises(Refusal) as refused:
+        filing.add_applicant_post(appeal, person, "<p>Еще</p>", [(upload("52.pdf"), "Иное")])
+    assert "Файл «52.pdf» не загружен" in refused.value.message
+    # The applicant's files leave the grid company's room untouched.
+    placed = casework.place_document(appeal, staff("grid"), upload("Договор.pdf"), "Договор ТП")
+    assert placed.party == "grid"
+
+
+def test_each_organisation_has_its_own_room_on_an_appeal(app_ctx):
+    Setting.put("max_files_per_appeal", "2")
+    appeal = sent_appeal(applicant_user())
+    clerk = staff("grid")
+    casework.add_staff_post(appeal, clerk, "<p>Письмо</p>", [upload("1.pdf"), upload("2.pdf")])
+    before = stored_files()
+    with pytest.raises(Refusal) as refused:
+        casework.place_document(appeal, clerk, upload("3.pdf"), "Договор ТП")
+    assert (refused.value.field, refused.value.status) == ("file", 413)
+    assert refused.value.message == ("Файл «3.pdf» не загружен: к обращению можно приложить "
+                                     "не более 2 файлов")
+    with pytest.raises(Refusal) as refused:
+        casework.add_staff_post(appeal, clerk, "<p>Еще</p>", [upload("4.pdf"), upload("5.pdf")])
+    assert refused.value.message.startswith("Файлы «4.pdf», «5.pdf» не загружены")
+    assert stored_files() == before and Document.select().count() == 2
+    Setting.put("max_files_per_appeal", "21")
+    assert uploads.too_many_message(["x"]).endswith("не более 21 файла")
+
+
+def test_posted_files_over_the_pending_bytes_are_refused_by_name(own_storage, app_ctx):
+    Setting.put("max_pending_mb", "0.01")  # 10 KB
+    person = applicant_user()
+    items, refusal = uploads.store_pending(person, [
+        upload("a.pdf", b"x" * 6000), upload("b.pdf", b"x" * 6000)], "Иное")
+    assert [i["name"] for i in items] == ["a.pdf"]
+    assert (refusal.field, refusal.status) == ("files", 413)
+    assert refusal.message == (
+        "Файл «b.pdf» не загружен: загруженные, но не сохраненные файлы не могут занимать "
+        "больше 0.01 МБ. Сохраните черновик или отправьте обращение: сохраненные файлы в "
+        "этот объем не входят")
+    assert uploads.pending_bytes(person) == 6000
+    assert not list(storage.root().rglob("*.part"))
+
+
+def test_the_sweep_removes_abandoned_uploads_of_either_marker_layout(own_storage, app_ctx):
+    person = applicant_user()
+    [mine], _ = uploads.store_pending(person, [upload("брошен.pdf")], "Иное")
+    legacy = uploads.store_upload(io.BytesIO(b"old"), "старый.pdf")
+    (storage.root() / "pending" / legacy["key"]).touch()  # a marker of before per-user folders
+    markers = [p for p in (storage.root() / "pending").rglob("*") if p.is_file()]
+    assert len(markers) == 2
+    assert uploads.sweep_pending() == 0  # too young
+    for marker in markers:
+        os.utime(marker, (1, 1))
+    assert uploads.sweep_pending() == 2
+    assert not storage.path_of(mine["key"]).exists() and not storage.path_of(legacy["key"]).exists()
+    assert not [p for p in (storage.root() / "pending").rglob("*") if p.is_file()]
+    assert uploads.pending_bytes(person) == 0
