@@ -95,3 +95,4 @@ def test_a_download_keeps_its_own_sandbox_policy(client, applicant):
     post_tp(client, files=[("Схема.html", b"<script>alert(1)</script>")])
     response = client.get(f"/documents/{Document.get().id}")
     assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
