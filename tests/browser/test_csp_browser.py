@@ -75,6 +75,9 @@ def test_in_the_back_office_only_an_inline_script_with_the_pages_nonce_runs(
 
 def test_main_portal_pages_run_without_a_violation(live_server, page, csp_violations):
     url = live_server.url
+    header_errors = []  # Chromium names each Permissions-Policy feature it does not know
+    page.on("console", lambda message: header_errors.append(message.text)
+            if "Permissions-Policy" in message.text else None)
     for path in ("/login", "/forgot", f"/legal/{LegalDocument.PERSONAL_DATA}"):
         open_page(page, url + path)
     open_page(page, f"{url}/register")
@@ -88,7 +91,7 @@ def test_main_portal_pages_run_without_a_violation(live_server, page, csp_violat
         open_page(page, url + path)
     open_page(page, f"{url}/appeals/{appeal.id}")
     expect(page.locator(".rich-box")).to_be_visible()  # editor.js made the reply box
-    assert csp_violations == []
+    assert csp_violations == [] and header_errors == []
 
 
 def test_main_back_office_pages_run_without_a_violation(live_server, page, csp_violations):
