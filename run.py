@@ -8,12 +8,12 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import SecurityError
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 import config
 import tasks
 from backoffice import init_admin
-from domain import formatting
+from domain import formatting, response_headers
 from domain.accounts import limits, sessions
 from domain.accounts.staff import create_staff
 from domain.outbox import notify
@@ -81,10 +81,7 @@ def _init_request_hooks(app):
     def after(response):
         # Rows written by the view are committed by now: queue their delivery.
         notify.flush()
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+        return response_headers.add_security_headers(response)
 
     @app.teardown_request
     def close_db(exc):
@@ -159,6 +156,21 @@ def _stop_serving(signum, frame):
     raise SystemExit(0)
 
 
+class AnonymousRequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler without its «Server: Werkzeug/x Python/y» header (on
+    every answer, its own error pages included): the server's name and version help
+    only someone who looks for its known holes."""
+
+    def send_header(self, keyword, value):
+        if keyword.lower() != "server":
+            super().send_header(keyword, value)
+
+
+def http_server(app, host: str, port: int):
+    """The threaded HTTP server of `make run` (port 0: any free port)."""
+    return make_server(host, port, app, threaded=True, request_handler=AnonymousRequestHandler)
+
+
 def serve():
     """`make run`: the web server with the huey consumer in the same process (threads)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -168,7 +180,7 @@ def serve():
     # The consumer's own signal handlers stop only the queue: SIGTERM/SIGINT end it all.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _stop_serving)
-    server = make_server(config.host(), config.port(), app, threaded=True)
+    server = http_server(app, config.host(), config.port())
     print(f"Личный кабинет: http://{config.host()}:{config.port()}/  "
           f"(бэк-офис: /backoffice; Ctrl+C — остановить)", flush=True)
     try:

@@ -2,6 +2,7 @@
 
 Every view here derives from StaffMixin, so nothing is public by accident (Flask-Admin
 views are open until is_accessible says otherwise); row scoping guards get_one too.
+Flask-Admin's inline scripts carry the request's Content-Security-Policy nonce.
 """
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
@@ -17,6 +18,7 @@ from backoffice.home import StaffIndexView
 from backoffice.outbox import OutboxView
 from backoffice.settings import SettingsView
 from backoffice.staff import StaffView
+from domain.response_headers import csp_nonce
 
 
 def init_admin(app):
@@ -25,7 +27,8 @@ def init_admin(app):
     staff_signing.init_app(app)  # КЭП of staff, payments (backoffice/signing.py)
     admin = Admin(app, name="Бэк-офис", url="/backoffice", endpoint="admin",
                   index_view=StaffIndexView(name="Главная", url="/backoffice"),
-                  theme=Bootstrap4Theme(base_template="backoffice/master.html", fluid=True))
+                  theme=Bootstrap4Theme(base_template="backoffice/master.html", fluid=True),
+                  csp_nonce_generator=csp_nonce)
     add_appeal_views(admin)  # «Обращения»: Входящие, Все обращения, Архив
     register_layout_cache(app)  # the lists' render cache of Flask-Admin's menu blocks
     admin.add_view(ApplicantView(name="Заявители", endpoint="applicants"))

@@ -25,6 +25,7 @@ from backoffice.access import StaffMixin
 from domain.appeals import access
 from domain.appeals.access import visible_condition
 from domain.appeals.listing import decode_cursor, keyset_page, text_search, words_of
+from domain.response_headers import csp_nonce
 from models import (
     Appeal,
     AppealUnread,
@@ -348,6 +349,7 @@ class ArchiveView(AppealListView):
 
 
 LAYOUT_CACHE = "backoffice_layout_blocks"  # app.extensions key of the cache below
+NONCE_SLOT = "{csp-nonce}"  # where a cached block had its request's nonce
 
 
 def layout_part(name: str, render) -> Markup:
@@ -356,13 +358,15 @@ def layout_part(name: str, render) -> Markup:
     the page (the views' access rules are by role), and rebuilding them — a url_for per
     menu item and link — was a fifth of the list page's time. `render` is the block's
     `super`. A render cache only (it runs no query), for the lists' template
-    (backoffice/appeal_list.html)."""
+    (backoffice/appeal_list.html). The request's CSP nonce in Flask-Admin's tags is kept
+    as a placeholder and each request's own put back."""
     cache = current_app.extensions[LAYOUT_CACHE]
     key = (name, current_user.role, request.endpoint, request.script_root)
+    nonce = csp_nonce()
     html = cache.get(key)
     if html is None:
-        html = cache[key] = Markup(render())
-    return html
+        html = cache[key] = str(render()).replace(nonce, NONCE_SLOT)
+    return Markup(html.replace(NONCE_SLOT, nonce))
 
 
 def register_layout_cache(app):

@@ -3,7 +3,9 @@
 `live_server` (package scope) serves the session app on 127.0.0.1 with CSRF switched on,
 delivers e-mail through a real aiosmtpd server and runs a real huey consumer in-process
 (SqliteHuey by default, RedisHuey with TEST_REDIS_URL). Playwright drives Debian's
-chromium headless. The helpers at the bottom fill the portal's forms by their visible words.
+chromium headless; `context` (so `page`) fails a test whose pages reported any
+Content-Security-Policy violation. The helpers at the bottom fill the portal's forms by
+their visible words.
 """
 import email
 import re
@@ -158,6 +160,41 @@ def _fresh_mail(request):
     if "live_server" in request.fixturenames:
         request.getfixturevalue("live_server").smtp.clear()
     yield
+
+
+# Every Content-Security-Policy violation of a page, handed to the test (the listener runs
+# in each new document before the page's own scripts).
+CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (event) => {
+  window.__cspViolation([event.effectiveDirective, event.blockedURI || 'inline',
+                         (event.sourceFile || event.documentURI) + ':' + event.lineNumber]
+                        .join(' '));
+});
+"""
+
+
+def watch_csp(context, violations: list) -> list:
+    """Append to `violations` each policy violation a page of `context` reports, as
+    «page URL: directive, what was blocked, where»."""
+    context.expose_binding("__cspViolation", lambda source, report: violations.append(
+        f"{source['page'].url}: {report}"))
+    context.add_init_script(CSP_LISTENER)
+    return violations
+
+
+@pytest.fixture
+def csp_violations():
+    """The policy violations reported so far by the pages of the test's `context`."""
+    return []
+
+
+@pytest.fixture
+def context(context, csp_violations):
+    """pytest-playwright's context, watched: a browser test fails when any page it opened
+    reported a Content-Security-Policy violation (something the policy stopped from working)."""
+    watch_csp(context, csp_violations)
+    yield context
+    assert csp_violations == [], "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture(scope="session")

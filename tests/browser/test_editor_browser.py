@@ -44,7 +44,8 @@ def test_a_refused_back_office_reply_runs_nothing_and_shows_the_sanitised_text(l
     assert Post.select().count() == 0
 
 
-def test_the_editor_copies_only_allowed_elements_from_its_textarea(live_server, page):
+def test_the_editor_copies_only_allowed_elements_from_its_textarea(live_server, page,
+                                                                   csp_violations):
     """editor.js alone, given raw HTML in its textarea (no server sanitising in between)."""
     page.goto(f"{live_server.url}/login")  # any page of the portal's origin
     page.evaluate("""html => {
@@ -58,7 +59,14 @@ def test_the_editor_copies_only_allowed_elements_from_its_textarea(live_server, 
         area.value = html + '<a href="https://example.ru/x" title="t">сайт</a>';
         document.body.append(label, area);
     }""", HOSTILE_RICH_TEXT)
-    page.add_script_tag(url=f"{live_server.url}/static/editor.js")
+    # A script element made here (Playwright's add_script_tag uses an inline onload, which
+    # the portal's CSP refuses).
+    page.evaluate("""src => new Promise(done => {
+        const script = document.createElement('script');
+        script.src = src;
+        script.addEventListener('load', done);
+        document.head.append(script);
+    })""", f"{live_server.url}/static/editor.js")
     box = page.get_by_role("textbox", name="Текст")
     expect(box).to_have_text("Жирный текст ссылкасайт")
     page.wait_for_load_state("networkidle")
@@ -66,3 +74,9 @@ def test_the_editor_copies_only_allowed_elements_from_its_textarea(live_server, 
     assert box.locator("img, script, [onclick], [style]").count() == 0
     assert box.locator("a").first.get_attribute("href") is None  # javascript: dropped
     assert box.locator("a").last.get_attribute("href") == "https://example.ru/x"
+    # Parsing the hostile text into the inert document makes Chromium report its inline
+    # handler and style attributes to the policy (nothing runs): those reports are expected.
+    parsed = [v for v in csp_violations if "/static/editor.js" in v
+              and ("script-src-attr" in v or "style-src-attr" in v)]
+    assert parsed
+    csp_violations[:] = [v for v in csp_violations if v not in parsed]
