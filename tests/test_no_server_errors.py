@@ -53,18 +53,18 @@ PATH_VALUES = (str(2 ** 31), str(2 ** 63 - 1), BIG, str(2 ** 64), "-1", "0", "ab
 REPEATED = object()  # the parameter twice, with two real ids (?id=1&id=2)
 LONG = object()  # long text, see LONG_TEXT
 # 300 characters; Cyrillic in a body, ASCII in a URL (whose percent-escapes the test
-# client decodes again for each cookie); 10,000 in a search box, with many words.
-LONG_TEXT = {"query": "x" * 300, "body": "ж" * 300, "search": "ж " * 5000}
+# client decodes again for each cookie); 10,000 in a search box, 5,000 words.
+LONG_TEXT = {"query": "x" * 300, "body": "ж" * 300, "search": "x " * 5000}
 SEARCHES = ("q", "search", "query")
 # The values of each kind of parameter, as many in each kind (one per variant).
-NUMBERS = (BIG, str(2 ** 63 - 1), "-1", "abc", "²", "", REPEATED)
-DATES = ("9999-12-31", "0001-01-01", "abc", "", REPEATED, "-1", BIG)
+# ('²' passes str.isdigit() and fails int(): it stands for every word here.)
+NUMBERS = (BIG, str(2 ** 63 - 1), "-1", "²", "", REPEATED)
+DATES = ("9999-12-31", "0001-01-01", "abc", "", REPEATED, BIG)
 CURSORS = (f"99991231235959999999-{BIG}", "00010101000000000000-1",
-           f"20240101000000000000-{2 ** 63 - 1}", "abc", "", REPEATED, LONG)
-FILTERS = (BIG, "9999-12-31 to 9999-12-31", "0001-01-01 to 0001-01-01", "-1", "abc", "",
-           REPEATED)
-CHOICES = (BIG, "abc", "", REPEATED, "-1", "²", LONG)
-TEXTS = (LONG, "/\r\n/evil.example", "", REPEATED, "٣", "a\x00b", BIG)
+           f"20240101000000000000-{2 ** 63 - 1}", "abc", "", REPEATED)
+FILTERS = (BIG, "9999-12-31 to 9999-12-31", "0001-01-01 to 0001-01-01", "abc", "", REPEATED)
+CHOICES = (BIG, "abc", "", REPEATED, "²", LONG)
+TEXTS = (LONG, "/\r\n/evil.example", "", REPEATED, "٣", "a\x00b")
 VARIANTS = len(NUMBERS)
 # What the lists, Flask-Admin and the forms read from the query string, by kind.
 PARAMETERS = {
@@ -72,14 +72,14 @@ PARAMETERS = {
                      "list_form_pk", "delete_doc", "remove_doc"), NUMBERS),
     **dict.fromkeys(("date_from", "date_to"), DATES),
     **dict.fromkeys(("after", "before"), CURSORS),
-    **{f"flt{n}_{i}": FILTERS for n in range(2) for i in range(6)},
+    **{f"flt0_{i}": FILTERS for i in range(6)},
     **dict.fromkeys(("kind", "state", "numbered", "power", "complies", "unread", "read",
                      "action", "export_type", "status"), CHOICES),
     **dict.fromkeys(("search", "q", "query", "name", "next", "back", "upload", "upload_type",
                      "drop_upload", "signature_b64"), TEXTS),
 }
 # Flask-Admin's return URL, refused (400) before its view reads the rest: tried alone.
-DOOR_VARIANTS = ({"url": "/\r\n/evil.example"}, {"url": "//evil.example"})
+DOOR = urlencode({"url": "/\r\n/evil.example"})
 FIELD_KINDS = ((wtforms.IntegerField, NUMBERS), (wtforms.DecimalField, NUMBERS),
                (wtforms.DateField, DATES), (wtforms.DateTimeField, DATES),
                (wtforms.SelectFieldBase, CHOICES), (wtforms.BooleanField, CHOICES))
@@ -258,7 +258,9 @@ def turns(identities, start: int):
 
 
 def walk_rule(walk, rule, method, number, who_may, world, queries, bodies, real):
-    """Every request the walk makes for one rule and method."""
+    """Every request the walk makes for one rule and method: real arguments as each
+    identity, malformed path arguments, and (as the identities let in, in turn) malformed
+    queries — on POST with a malformed body and the real ?id=, so that the form is read."""
     path_args = {**world["path"], **world["overrides"].get(rule.endpoint, {})}
     base = path_of(rule, path_args)
     let_in, kept_out = [], []
@@ -272,28 +274,29 @@ def walk_rule(walk, rule, method, number, who_may, world, queries, bodies, real)
             walk.send(next(inside), method, path, urlencode(real),
                       label=f"{rule.rule} {argument}={value[:20]!r}")
     if kept_out:
-        walk.send(kept_out[number % len(kept_out)], method, base, queries[number % VARIANTS],
-                  label=f"{rule.rule} kept out, query variant {number % VARIANTS}")
+        walk.send(kept_out[number % len(kept_out)], method, base,
+                  urlencode(queries[number % VARIANTS]), label=f"{rule.rule} kept out")
     if not let_in:
         return
     for k, query in enumerate(queries):
-        walk.send(next(inside), method, base, query, label=f"{rule.rule} query variant {k}")
-    if method == "POST":
-        for k, body in enumerate(bodies):
-            walk.send(next(inside), method, base, urlencode(real), body,
-                      label=f"{rule.rule} body variant {k}")
+        if method == "POST":
+            query = [(name, value) for name, value in query if name not in real]
+            query, body = urlencode([*query, *real.items()]), urlencode(bodies[k])
+        else:
+            query, body = urlencode(query), None
+        walk.send(next(inside), method, base, query, body, label=f"{rule.rule} variant {k}")
+    walk.send(next(inside), method, base, DOOR, label=f"{rule.rule} unsafe ?url=")
 
 
 def test_no_request_is_answered_with_a_server_error(app, world):
     started = time.monotonic()
     walk = Walk()
-    door = [urlencode(v) for v in DOOR_VARIANTS]
-    queries = [urlencode(items) for items in variants(PARAMETERS, "query", world["pair"])]
-    bodies = [urlencode(items) for items in variants(form_fields(), "body", world["pair"])]
+    queries = variants(PARAMETERS, "query", world["pair"])
+    bodies = variants(form_fields(), "body", world["pair"])
     for number, (rule, method) in enumerate(walked_rules(app)):
         who_may = [w for w in world["identities"]
                    if w.name == "anonymous" or rule.endpoint not in LOGOUT_ENDPOINTS]
-        walk_rule(walk, rule, method, number, who_may, world, queries + door, bodies,
+        walk_rule(walk, rule, method, number, who_may, world, queries, bodies,
                   real_query(app, rule.endpoint))
     elapsed = time.monotonic() - started
     print(f"no-500 walk: {walk.requests} requests in {elapsed:.1f} s")
