@@ -20,8 +20,9 @@ Identities: anonymous, an applicant ФЛ (with a sent application and its docume
 draft with a document and a message), an applicant ЮЛ, a grid clerk, a supplier clerk
 (of the application's supplier) and an administrator. The request with real arguments
 tells which of them a rule lets in; each malformed request then goes to the next of
-those in turn, so every identity meets every rule's values and the walk stays short;
-those kept out get one malformed query (a refusal reads nothing else).
+those in turn, so every value is tried on every rule, each identity let in takes its share
+and the walk stays short; those kept out get one malformed query (a refusal reads
+nothing else).
 
 No answer may be a 5xx or an exception; a 400 or 404 must be a Russian page in the
 layout of its side (the back office's for staff under /backoffice, else the portal's),
