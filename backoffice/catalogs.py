@@ -25,7 +25,8 @@ REQUIRED = "Заполните поле"
 ORDER_RANGE = "Укажите число от 0 до 100000"
 # «Порядок»: required (wtf-peewee makes a field with a default optional, and an empty one
 # would reach the NOT NULL column), a whole number in range.
-ORDER_VALIDATORS = [InputRequired(ORDER_RANGE), NumberRange(min=0, max=100000, message=ORDER_RANGE)]
+ORDER_VALIDATORS = [InputRequired(ORDER_RANGE),
+                    NumberRange(min=0, max=100000, message=ORDER_RANGE)]
 YES_NO = {True: "Да", False: "Нет"}
 
 

@@ -3,9 +3,10 @@
 Flask-Admin passes ?id= to the database as it comes (a word, 2^64, or a list for
 ?id=1&id=2), multiplies ?page= into an OFFSET, takes ?sort= as any column's index, hands
 every word of ?search= to one SQL condition each and redirects to ?url= unchecked. Every
-back-office model view takes RecordArgsMixin first: a malformed id is a 404, a malformed
-rowid of an action or an unsafe ?url= a 400, and the list's page, sort and search fall
-back to what the list can show, as the appeal lists do with their filters.
+back-office model view takes RecordArgsMixin right after its access mixin: a malformed id
+is a 404, a malformed rowid of an action or an unsafe ?url= a 400, and the list's page,
+sort and search fall back to what the list can show, as the appeal lists do with their
+filters.
 """
 from flask import abort, request
 
