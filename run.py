@@ -13,7 +13,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 import config
 import tasks
 from backoffice import init_admin
-from domain import formatting, response_headers
+from backoffice.errors import staff_error_page
+from domain import formatting, request_input, response_headers
 from domain.accounts import limits, sessions
 from domain.accounts.staff import create_staff
 from domain.outbox import notify
@@ -30,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(vars(config.Config()))
     app.config.from_mapping(overrides or {})
     connect_database(app.config["DATABASE_URL"])
+    request_input.init_app(app)  # before any route: <int:…> takes record ids only
     tasks.configure({
         "smtp_url": app.config["SMTP_URL"], "mail_from": app.config["MAIL_FROM"],
         "outbox_dir": app.config["OUTBOX_DIR"], "sms_url": app.config["SMS_URL"],
@@ -104,9 +106,10 @@ def _init_request_hooks(app):
         if isinstance(exc, SecurityError):
             # A Host the portal does not serve: no URL can be built for it, so no layout.
             return render_template("portal/untrusted_host.html"), 400
-        return render_template("portal/error.html", title="Некорректный запрос",
-                               message="Запрос не может быть обработан: проверьте адрес "
-                                       "страницы и введенные данные."), 400
+        title = "Некорректный запрос"
+        message = "Запрос не может быть обработан: проверьте адрес страницы и введенные данные."
+        return staff_error_page(400, title, message) \
+            or (render_template("portal/error.html", title=title, message=message), 400)
 
     @app.errorhandler(429)
     def too_many_requests(exc):
@@ -120,7 +123,8 @@ def _init_request_hooks(app):
 
     @app.errorhandler(404)
     def not_found(exc):
-        return render_template("portal/not_found.html"), 404
+        return staff_error_page(404, "Страница не найдена") \
+            or (render_template("portal/not_found.html"), 404)
 
 
 def _init_cli(app):

@@ -25,6 +25,7 @@ from backoffice.access import StaffMixin
 from domain.appeals import access
 from domain.appeals.access import visible_condition
 from domain.appeals.listing import decode_cursor, keyset_page, text_search, words_of
+from domain.request_input import record_id
 from domain.response_headers import csp_nonce
 from models import (
     Appeal,
@@ -84,7 +85,7 @@ class Filters:
             return value if value in allowed else default
         state = {"inbox": "active", "archive": "archive"}.get(preset) or pick("state", STATES, "active")
         supplier = (args.get("supplier") or "").strip()
-        if supplier != "none" and not supplier.isdigit():
+        if supplier != "none" and record_id(supplier) is None:
             supplier = ""
         return cls(
             q=" ".join((args.get("q") or "").split())[:200], kind=pick("kind", KINDS),
@@ -110,12 +111,15 @@ class Filters:
 
 
 def _date_arg(value) -> str:
+    """An ISO date of «Создано с … по», or "" (no bound) for anything else: a malformed
+    date, or one at the calendar's ends (0001-01-01, 9999-12-31), whose Moscow midnight or
+    next day has no datetime — and which bounds nothing anyway."""
     value = (value or "").strip()
     try:
-        dt.date.fromisoformat(value)
-        return value
+        day = dt.date.fromisoformat(value)
     except ValueError:
         return ""
+    return day.isoformat() if dt.date.min < day < dt.date.max else ""
 
 
 def _utc_start_of(day: str) -> dt.datetime:

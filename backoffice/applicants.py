@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from backoffice.access import GridStaffMixin
 from backoffice.folded_search import FoldedSearchMixin
+from backoffice.record_args import RecordArgsMixin
 from domain.accounts import confirmation
 from domain.client_info import client_ip
 from domain.formatting import msk
@@ -72,7 +73,7 @@ def _name_cell(view, context, model, name):
     return Markup(f'<a href="{escape(url)}">{escape(model.display_name)}</a>')
 
 
-class ApplicantView(GridStaffMixin, FoldedSearchMixin, ModelView):
+class ApplicantView(GridStaffMixin, RecordArgsMixin, FoldedSearchMixin, ModelView):
     """Applicants only; no editing here — identity data belongs to the applicant."""
     can_create = False
     can_edit = False
@@ -127,10 +128,6 @@ class ApplicantView(GridStaffMixin, FoldedSearchMixin, ModelView):
     def get_count_query(self):
         return self.get_query()
 
-    def get_one(self, id):
-        # Flask-Admin's peewee get_one ignores get_query: scope it here as well.
-        return self.get_query().where(User.id == id).first()
-
     # Confirmation ----------------------------------------------------------------
     def _applicant_or_404(self, user_id):
         user = self.get_one(user_id)
@@ -164,7 +161,7 @@ class ApplicantView(GridStaffMixin, FoldedSearchMixin, ModelView):
         """Bulk confirmation from the list."""
         staff = current_user._get_current_object()
         done = sum(confirmation.confirm(user, staff, client_ip())
-                   for user in self.get_query().where(User.id.in_([int(i) for i in ids])))
+                   for user in self.get_query().where(User.id.in_(self.action_ids(ids))))
         flash(f"Подтверждено учетных записей: {done}", "success")
 
     @action("unconfirm", "Отменить подтверждение", "Отменить подтверждение выбранных учетных записей?")
@@ -172,7 +169,7 @@ class ApplicantView(GridStaffMixin, FoldedSearchMixin, ModelView):
         """Bulk undo from the list."""
         staff = current_user._get_current_object()
         done = sum(confirmation.unconfirm(user, staff, client_ip())
-                   for user in self.get_query().where(User.id.in_([int(i) for i in ids])))
+                   for user in self.get_query().where(User.id.in_(self.action_ids(ids))))
         flash(f"Подтверждение отменено: {done}", "success")
 
     def render(self, template, **kwargs):

@@ -10,6 +10,7 @@ from flask_admin.contrib.peewee.filters import (
 
 from backoffice.access import AdminOnlyMixin
 from backoffice.folded_search import FoldedSearchMixin, folded
+from backoffice.record_args import RecordArgsMixin
 from domain.formatting import msk
 from models import AuditLog, fold
 
@@ -39,7 +40,7 @@ AUDIT_ACTIONS = {
 }
 
 
-class AuditLogView(AdminOnlyMixin, FoldedSearchMixin, ModelView):
+class AuditLogView(AdminOnlyMixin, RecordArgsMixin, FoldedSearchMixin, ModelView):
     """Read-only: no create, edit or delete exists for the journal in the UI."""
     can_create = False
     can_edit = False

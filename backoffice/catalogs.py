@@ -6,15 +6,27 @@ A seeded status or document type carries a code the portal's behaviour keys on: 
 shows it, the form leaves it out, so renaming such a row changes only what users read.
 """
 from flask_admin.contrib.peewee import ModelView
-from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
 
 from backoffice.access import AdminEditsMixin
+from backoffice.record_args import RecordArgsMixin
 from backoffice.saving import AtomicSaveMixin
 from domain.identifiers import IdentifierError, normalize_inn
 from domain.outbox.mailer import address_ok
 from models import DocumentType, Organization, StatusCatalog
 
 REQUIRED = "Заполните поле"
+ORDER_RANGE = "Укажите число от 0 до 100000"
+# «Порядок»: required (wtf-peewee makes a field with a default optional, and an empty one
+# would reach the NOT NULL column), a whole number in range.
+ORDER_VALIDATORS = [InputRequired(ORDER_RANGE),
+                    NumberRange(min=0, max=100000, message=ORDER_RANGE)]
 YES_NO = {True: "Да", False: "Нет"}
 
 
@@ -41,16 +53,12 @@ def _code_cell(view, context, model, name):
     return model.code or ""
 
 
-class CatalogView(AdminEditsMixin, AtomicSaveMixin, ModelView):
+class CatalogView(AdminEditsMixin, RecordArgsMixin, AtomicSaveMixin, ModelView):
     """Common settings of the catalogue views."""
     can_view_details = False
     page_size = 100
     column_formatters = {"active": _active_cell, "code": _code_cell}
     column_filters = ()
-
-    def get_one(self, id):
-        # The stock get_one ignores get_query; scope it here as well.
-        return self.get_query().where(self.model.id == id).first()
 
 
 class SupplierView(CatalogView):
@@ -97,7 +105,7 @@ class StatusView(CatalogView):
     column_default_sort = ("sort_order", False)
     form_args = {
         "name": {"label": "Статус", "validators": [DataRequired(REQUIRED), Length(max=255)]},
-        "sort_order": {"label": "Порядок", "validators": [NumberRange(min=0, max=100000)]},
+        "sort_order": {"label": "Порядок", "validators": ORDER_VALIDATORS},
     }
 
     def __init__(self, **kwargs):
@@ -128,7 +136,7 @@ class DocumentTypeView(CatalogView):
     form_args = {
         "name": {"label": "Тип документа", "validators": [DataRequired(REQUIRED), Length(max=255)]},
         "party": {"label": "Чьи документы"},
-        "sort_order": {"label": "Порядок", "validators": [NumberRange(min=0, max=100000)]},
+        "sort_order": {"label": "Порядок", "validators": ORDER_VALIDATORS},
     }
 
     def __init__(self, **kwargs):

@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 import tasks
 from backoffice.access import AdminOnlyMixin
+from backoffice.record_args import RecordArgsMixin
 from domain.client_info import client_ip
 from domain.formatting import msk
 from domain.outbox import secrets
@@ -52,7 +53,7 @@ def _state_cell(view, context, model, name):
     return Markup(f'<span class="outbox-{state}">{escape(text)}</span>')
 
 
-class OutboxView(AdminOnlyMixin, ModelView):
+class OutboxView(AdminOnlyMixin, RecordArgsMixin, ModelView):
     """Outbox rows with their delivery state and «Отправить повторно»."""
     can_create = False
     can_edit = False
@@ -94,7 +95,7 @@ class OutboxView(AdminOnlyMixin, ModelView):
         for a code or a link that was wiped when it was sent (the applicant asks anew)."""
         queued, single_use = [], 0
         with db.atomic():
-            for row in Notification.select().where(Notification.id.in_([int(i) for i in ids])):
+            for row in Notification.select().where(Notification.id.in_(self.action_ids(ids))):
                 if row.sent_at and secrets.carries_secrets(row.body_text):
                     single_use += 1
                     continue

@@ -6,6 +6,7 @@ from flask import abort
 from flask_login import current_user
 
 from domain.appeals import access
+from domain.request_input import record_id
 from models import Appeal, Document, User
 
 
@@ -15,9 +16,8 @@ def appeal_or_404(appeal_id, user: User | None = None, action: str = access.VIEW
     Unseen appeals answer 404 (not 403) so that ids do not reveal what exists; a visible
     appeal with a forbidden action answers 403."""
     user = user or current_user
-    try:
-        appeal_id = int(appeal_id)
-    except (TypeError, ValueError):
+    appeal_id = record_id(appeal_id)
+    if appeal_id is None:
         abort(404)
     appeal = access.visible_appeals(user).where(Appeal.id == appeal_id).first()
     if appeal is None or not access.visible_to(user, appeal):
@@ -29,9 +29,8 @@ def appeal_or_404(appeal_id, user: User | None = None, action: str = access.VIEW
 
 def document_or_404(appeal: Appeal, document_id) -> Document:
     """A document of an appeal the caller already reached through appeal_or_404."""
-    try:
-        document_id = int(document_id)
-    except (TypeError, ValueError):
+    document_id = record_id(document_id)
+    if document_id is None:
         abort(404)
     document = Document.get_or_none((Document.id == document_id) & (Document.appeal == appeal.id))
     if document is None:

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from backoffice.access import AdminOnlyMixin
 from backoffice.catalogs import REQUIRED, mailbox
 from backoffice.folded_search import FoldedSearchMixin
+from backoffice.record_args import RecordArgsMixin
 from domain.accounts import staff
 from domain.accounts.credentials import password_problem
 from domain.client_info import client_ip
@@ -39,11 +40,15 @@ class StaffEditForm(BaseForm):
     last_name = StringField("Фамилия", validators=[DataRequired(REQUIRED), Length(max=100)])
     first_name = StringField("Имя", validators=[Optional(), Length(max=100)])
     middle_name = StringField("Отчество", validators=[Optional(), Length(max=100)])
-    role = SelectField("Роль", choices=list(staff.ROLE_LABELS.items()))
-    supplier = SelectField("Гарантирующий поставщик (для специалиста ГП)", choices=[])
+    role = SelectField("Роль", choices=list(staff.ROLE_LABELS.items()),
+                       invalid_choice_message="Выберите роль из списка")
+    supplier = SelectField("Гарантирующий поставщик (для специалиста ГП)", choices=[],
+                           invalid_choice_message="Такого гарантирующего поставщика нет в списке")
     is_active = BooleanField("Учетная запись активна")
 
     def validate_supplier(self, field):
+        if field.errors:  # not one of the list: said already
+            return
         if self.role.data == User.SUPPLIER_CLERK and not staff.organization_for(
                 self.role.data, field.data):
             raise ValidationError("Выберите гарантирующего поставщика")
@@ -66,7 +71,7 @@ class StaffCreateForm(StaffEditForm):
                 raise ValidationError(problem)
 
 
-class StaffView(AdminOnlyMixin, FoldedSearchMixin, ModelView):
+class StaffView(AdminOnlyMixin, RecordArgsMixin, FoldedSearchMixin, ModelView):
     """Staff accounts: create, edit role and organisation, (de)activate, reset password."""
     can_delete = False  # the journal and the appeals reference staff: deactivate instead
     can_view_details = False
@@ -116,9 +121,6 @@ class StaffView(AdminOnlyMixin, FoldedSearchMixin, ModelView):
             part = User.search_text.contains(word)
             clause = part if clause is None else clause & part
         return clause
-
-    def get_one(self, id):
-        return User.select().where(User.role.in_(User.STAFF_ROLES) & (User.id == id)).first()
 
     def get_create_form(self):
         return StaffCreateForm
@@ -178,7 +180,7 @@ class StaffView(AdminOnlyMixin, FoldedSearchMixin, ModelView):
         me = _actor()
         done = 0
         for user in User.select().where(User.role.in_(User.STAFF_ROLES)
-                                        & User.id.in_([int(i) for i in ids])):
+                                        & User.id.in_(self.action_ids(ids))):
             if user.id == me.id and not active:
                 flash("Нельзя отключить свою учетную запись", "error")
                 continue
@@ -196,7 +198,7 @@ class StaffView(AdminOnlyMixin, FoldedSearchMixin, ModelView):
     @expose("/password/", methods=("GET", "POST"))
     def password_view(self):
         """«Сбросить пароль»: a typed password or a generated one, shown once on this page."""
-        user = self.get_one(request.args.get("id", type=int) or 0)
+        user = self.get_one(request.args.get("id"))
         if user is None:
             abort(404)
         form = ResetPasswordForm()

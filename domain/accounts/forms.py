@@ -107,7 +107,9 @@ class RegistrationForm(IdentityMixin, FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = StringField("E-mail", validators=[DataRequired(REQUIRED)])
+    # No account has a longer login (User.email), and the attempt's row could not hold it.
+    email = StringField("E-mail", validators=[
+        DataRequired(REQUIRED), Length(max=255, message="E-mail не длиннее 255 символов")])
     password = PasswordField("Пароль", validators=[DataRequired(REQUIRED)])
 
 

@@ -2,6 +2,7 @@
 import secrets
 
 from domain.accounts.credentials import hash_password
+from domain.request_input import record_id
 from models import Organization, User, audit, db
 
 ROLE_LABELS = {User.GRID_CLERK: "Специалист сетевой организации",
@@ -17,9 +18,10 @@ def temporary_password() -> str:
 def organization_for(role: str, supplier_id) -> Organization | None:
     """The organisation a staff account of `role` belongs to; None when the supplier is missing."""
     if role == User.SUPPLIER_CLERK:
-        if not supplier_id:
+        supplier_id = record_id(supplier_id)
+        if supplier_id is None:  # none chosen, or not an id
             return None
-        return Organization.get_or_none((Organization.id == int(supplier_id))
+        return Organization.get_or_none((Organization.id == supplier_id)
                                         & (Organization.kind == Organization.SUPPLIER))
     return Organization.grid()
 

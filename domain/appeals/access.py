@@ -6,24 +6,18 @@ sees every appeal that was sent (drafts never); a supplier clerk only the ТП a
 naming its supplier and the messages addressed to it. Numbering and archiving belong to
 the appeal's receiving organisation; replies, statuses and documents to anyone who sees it.
 """
+from domain.request_input import record_id
 from models import Appeal, Document, Organization, Post, User
 
 VIEW, NUMBER, STATUS, POST, DOCUMENT, ARCHIVE = (
     "view", "number", "status", "post", "document", "archive")
 
 
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 # The applicant's own ---------------------------------------------------------------
 
 def own_appeal(applicant, appeal_id) -> Appeal | None:
     """The applicant's appeal with that id, or None (anybody else's is None too)."""
-    appeal_id = _int_or_none(appeal_id)
+    appeal_id = record_id(appeal_id)
     if appeal_id is None:
         return None
     return Appeal.get_or_none((Appeal.id == appeal_id) & (Appeal.applicant == applicant.id))
@@ -31,7 +25,7 @@ def own_appeal(applicant, appeal_id) -> Appeal | None:
 
 def own_document(applicant, document_id) -> Document | None:
     """A document (of any party) of one of the applicant's appeals, or None."""
-    document_id = _int_or_none(document_id)
+    document_id = record_id(document_id)
     if document_id is None:
         return None
     return (Document.select().join(Appeal)

@@ -20,6 +20,7 @@ from domain.errors import Refusal
 from domain.files import storage, uploads
 from domain.links import backoffice_link
 from domain.outbox import notify
+from domain.request_input import record_id
 from domain.text import clean_html, html_to_text, is_blank
 from models import (
     Appeal,
@@ -158,7 +159,7 @@ def delete_documents(appeal: Appeal, document_ids) -> list[str]:
     to discard_files() once the transaction has committed."""
     if appeal.state != Appeal.DRAFT:
         raise Refusal("Документ отправленного обращения удалить нельзя", "files")
-    ids = {int(i) for i in document_ids if str(i).isdigit()}
+    ids = {record_id(i) for i in document_ids} - {None}
     if not ids:
         return []
     query = Document.select().where((Document.appeal == appeal) & (Document.id.in_(ids))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from peewee import SQL, NodeList, Tuple, Value
 
 from domain.appeals import read_marks, search_index
+from domain.request_input import record_id
 from models import Appeal, Organization, db, fold, is_postgres
 
 PAGE_SIZE = 20
@@ -195,9 +196,11 @@ def decode_cursor(cursor: str):
     """(datetime, id) from encode_cursor's text, or None when it is malformed."""
     try:
         stamp, row_id = cursor.split("-", 1)
-        return dt.datetime.strptime(stamp, _TS_FORMAT), int(row_id)
+        moment = dt.datetime.strptime(stamp, _TS_FORMAT)
     except (ValueError, AttributeError):
         return None
+    row_id = record_id(row_id)
+    return None if row_id is None else (moment, row_id)
 
 
 def keyset_page(query, column, descending: bool, params: ListParams, size: int = PAGE_SIZE,
