@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run
 
-.PHONY: run test test-unit test-browser bench venv deps dev-deps system-deps gost-deps db demo clean
+.PHONY: run test test-unit test-browser bench venv deps dev-deps system-deps gost-deps office-deps \
+	browser-deps db demo clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,11 +28,18 @@ gost-deps:
 	@dpkg -s libengine-gost-openssl >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libengine-gost-openssl >/dev/null; }
 
-# Debian's chromium drives the browser tests (never `playwright install`); LibreOffice proves
-# the generated application form opens outside Word.
-system-deps: gost-deps
-	@{ command -v chromium && command -v soffice; } >/dev/null || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libreoffice-writer-nogui >/dev/null; }
+# LibreOffice proves the generated application form opens outside Word (a unit test).
+office-deps:
+	@command -v soffice >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui >/dev/null; }
+
+# Debian's chromium drives the browser tests (never `playwright install`).
+browser-deps:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Everything the whole suite needs from Debian.
+system-deps: gost-deps office-deps browser-deps
 
 db: deps
 	$(BIN)/flask init-db
@@ -45,10 +53,10 @@ run: db gost-deps
 test: dev-deps system-deps
 	$(BIN)/python -m pytest -q
 
-test-unit: dev-deps
+test-unit: dev-deps gost-deps office-deps
 	$(BIN)/python -m pytest -q -m "not browser"
 
-test-browser: dev-deps system-deps
+test-browser: dev-deps gost-deps browser-deps
 	$(BIN)/python -m pytest -q -m browser
 
 bench: dev-deps

@@ -107,7 +107,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     if not gost_tools.gost_engine_available():
-        print("SKIP: " + gost_tools.GOST_SKIP_REASON)
+        print("SKIP: " + gost_tools.GOST_MISSING)
         return 0
 
     backend = cades.streebog_backend()

@@ -2,6 +2,7 @@
 import datetime as dt
 import zlib
 
+from domain import identifiers
 from domain.appeals import search_index
 from models import Appeal, Organization, Post, StatusEvent, User, db, utcnow
 from tests.conftest import make_staff
@@ -22,7 +23,6 @@ def applicant_user(email="ivanov@example.ru", notify_email=None, legal_form=User
                 notify_email=email if notify_email is None else notify_email,
                 password_hash="x", **fields)
     if legal_form == User.PERSON and "snils" not in fields:
-        from domain import identifiers
         user.snils = identifiers.make_snils(f"{zlib.crc32(email.encode()) % 10**9:09d}")
     user.save()
     return user
@@ -78,4 +78,5 @@ def login_staff(client, user: User):
 
 
 def days_ago(n: float) -> dt.datetime:
+    """`n` days before now (UTC, as the models store it)."""
     return utcnow() - dt.timedelta(days=n)

@@ -11,8 +11,9 @@ Typical use::
     signer = pki.make_signer(root, innle="7701234567", ogrn="1027700132195")
     signature = pki.sign(signer, document_path)      # detached CMS, DER
 
-Tests should skip when :func:`gost_engine_available` says no (see
-``GOST_SKIP_REASON``); CI installs libengine-gost-openssl.
+A test that needs the engine requests the ``gost_engine`` fixture (tests/conftest.py): when
+:func:`gost_engine_available` says no, the test fails with ``GOST_MISSING``, which names
+the package to install (``make gost-deps``); it never skips.
 """
 from __future__ import annotations
 
@@ -44,9 +45,9 @@ _PARAMSET_CURVES = {
     (512, "C"): "id-tc26-gost-3410-2012-512-paramSetC",
 }
 
-GOST_SKIP_REASON = (
-    "openssl GOST engine is unavailable (`openssl engine gost` failed); "
-    "install the Debian package libengine-gost-openssl"
+GOST_MISSING = (
+    "openssl's GOST engine is unavailable (`openssl engine gost` failed): "
+    "install Debian's libengine-gost-openssl: make gost-deps"
 )
 
 

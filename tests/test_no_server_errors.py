@@ -101,7 +101,7 @@ class Identity:
 
 
 @pytest.fixture
-def world(app):
+def world(app, database):
     """The identities and the real rows whose ids fill the path arguments."""
     fl_client, ul_client = app.test_client(), app.test_client()
     assert fl_client.post("/register", data=PERSON).status_code == 302

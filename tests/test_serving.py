@@ -13,6 +13,8 @@ import pytest
 import run
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("database")
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nobody listens on right now."""

@@ -30,7 +30,7 @@ GP_NAME = "АО «Калиновскэнергосбыт»"
 
 
 @pytest.fixture
-def staff(app):
+def staff(app, database):
     """Test clients logged in as admin, grid clerk and supplier clerk."""
     make_staff(ADMIN, "admin")
     make_staff(CLERK, "grid")
@@ -54,7 +54,7 @@ def person(**kw):
 
 
 @pytest.fixture
-def applicants(app):
+def applicants(app, database):
     """A person (Иванов) and a company registered through the real form."""
     c = app.test_client()
     assert c.post("/register", data=PERSON).status_code == 302
@@ -503,7 +503,7 @@ def test_outbox_states_filter_and_resend(staff, mailbox):
     assert Notification.get_by_id(queued.id).sent_at is None
 
 
-def test_demo_data_prints_suppliers_and_create_staff_takes_an_inn(app):
+def test_demo_data_prints_suppliers_and_create_staff_takes_an_inn(app, database):
     """`flask demo-data` lists the suppliers with their ИНН; `create-staff --supplier`
     accepts the ИНН as well as the exact name, and names what is wrong otherwise."""
     from domain.setup.seed import DEMO_SUPPLIERS

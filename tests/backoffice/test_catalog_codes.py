@@ -38,7 +38,7 @@ def text(response) -> str:
 
 
 @pytest.fixture
-def admin(app):
+def admin(app, database):
     """The administrator's back-office client."""
     client = app.test_client()
     login_staff(client, staff("admin"))
@@ -46,7 +46,7 @@ def admin(app):
 
 
 @pytest.fixture
-def clerk(app):
+def clerk(app, database):
     """A grid clerk's back-office client."""
     client = app.test_client()
     login_staff(client, staff("grid"))

@@ -44,7 +44,7 @@ def document(appeal, org, *, needs=True, signed_by=()):
 
 
 @pytest.fixture
-def world(app):
+def world(app, database):
     """Appeals, documents and applicants across the grid company and two suppliers."""
     grid, gp, other = Organization.grid(), supplier(0), supplier(1)
     person = applicant_user()

@@ -155,8 +155,9 @@ def live_server(app, smtp_server):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_mail(request):
-    """Each browser test sees only its own e-mails (when it uses the live server)."""
+def _fresh_world(request, database):
+    """Each browser test starts from a clean database (the live server reads and writes it)
+    and sees only its own e-mails (when it uses the live server)."""
     if "live_server" in request.fixturenames:
         request.getfixturevalue("live_server").smtp.clear()
     yield

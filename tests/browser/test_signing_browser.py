@@ -8,6 +8,7 @@ import io
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,17 +16,16 @@ from werkzeug.datastructures import FileStorage
 
 from domain.accounts.credentials import hash_password
 from domain.appeals import casework
-from domain.outbox import notify, sms
+from domain.outbox import notify
 from domain.signing import kep
-from models import Signature, SmsCode, User
+from models import Signature, User
 from tests import gost_tools
 from tests.appeal_factory import make_appeal
 from tests.browser.conftest import login_via_page
 from tests.data import COMPANY, PERSON
+from tests.sms_codes import age_codes, sms_codes
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not gost_tools.gost_engine_available(),
-                                 reason=gost_tools.GOST_SKIP_REASON)]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("gost_engine")]
 
 PASSWORD = "Secret-pass1"
 GRID_INN = "4401000012"
@@ -78,8 +78,7 @@ def wait_for_sms(app, phone, count, timeout=15):
     """The codes of the SMS the huey consumer wrote to the outbox, once there are `count`."""
     deadline = time.monotonic() + timeout
     while True:
-        codes = [re.search(r"\b(\d{6})\b", r["text"]).group(1)
-                 for r in sms.read_outbox(app.config["SMS_OUTBOX"]) if r["to"] == phone]
+        codes = sms_codes(app, phone)
         if len(codes) >= count:
             return codes
         if time.monotonic() > deadline:
@@ -87,15 +86,9 @@ def wait_for_sms(app, phone, count, timeout=15):
         time.sleep(0.05)
 
 
-def age_codes(delta):
-    for row in SmsCode.select():
-        SmsCode.update(created_at=row.created_at - delta, expires_at=row.expires_at - delta
-                       ).where(SmsCode.id == row.id).execute()
-
-
 @pytest.fixture
 def sms_outbox(live_server):
-    from pathlib import Path
+    """The live app's SMS outbox, emptied: the test reads only the codes it caused."""
     Path(live_server.app.config["SMS_OUTBOX"]).unlink(missing_ok=True)
     return live_server.app.config["SMS_OUTBOX"]
 

@@ -32,7 +32,7 @@ def nonce_of(response) -> str:
 
 
 @pytest.fixture
-def clerk_client(app):
+def clerk_client(app, database):
     client = app.test_client()
     login_staff(client, staff("grid"))
     return client

@@ -20,7 +20,7 @@ LISTS = ["/backoffice/inbox/", "/backoffice/appeals/", "/backoffice/archive/",
 
 
 @pytest.fixture
-def world(app):
+def world(app, database):
     """Appeals for two suppliers, the grid company and none, plus a draft; a document each."""
     person = applicant_user("world@example.ru")
     gp_a, gp_b = supplier(0), supplier(1)

@@ -1,5 +1,5 @@
 """The .docx application form: the right form for each category, filled with what the portal
-knows, well-formed, and opened by LibreOffice when it is installed."""
+knows, well-formed, and opened by LibreOffice (a missing `soffice` fails the test)."""
 import io
 import subprocess
 import zipfile
@@ -91,7 +91,7 @@ def test_general_form_above_150_kw_lists_every_attachment():
         assert part in text, part
 
 
-def test_libreoffice_converts_each_form_to_pdf(tmp_path):
+def test_libreoffice_converts_each_form_to_pdf(tmp_path, soffice):
     paths = []
     for data, power, complies in ((PERSON, "le15", True), (COMPANY, "15_150", True),
                                   (SOLE_TRADER, "gt150", False)):
@@ -100,7 +100,7 @@ def test_libreoffice_converts_each_form_to_pdf(tmp_path):
         path.write_bytes(content)
         paths.append(path)
     result = subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
          "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, paths)],
         capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr

@@ -29,7 +29,7 @@ from tests.casework_helpers import (
 
 
 @pytest.fixture
-def clerk(app):
+def clerk(app, database):
     return staff("grid")
 
 

@@ -34,7 +34,7 @@ def marks(page: str) -> dict[int, bool]:
 
 
 @pytest.fixture
-def people(app):
+def people(app, database):
     """An applicant, a supplier, a grid clerk's and the supplier clerk's logged-in clients."""
     person = applicant_user()
     gp = supplier(0)

@@ -21,7 +21,7 @@ def fresh_hints():
 
 
 @pytest.fixture
-def person():
+def person(database):
     return other_applicant("search@example.ru")
 
 

@@ -50,7 +50,7 @@ def documents(client, applicant):
 
 
 @pytest.fixture
-def clerk(app):
+def clerk(app, database):
     """A grid clerk's client, logged in to the back office."""
     client = app.test_client()
     login_staff(client, staff("grid"))

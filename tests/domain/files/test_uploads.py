@@ -15,6 +15,8 @@ from domain.outbox import notify
 from models import Document, Setting
 from tests.casework_helpers import applicant_user, sent_appeal, staff
 
+pytestmark = pytest.mark.usefixtures("database")
+
 
 @pytest.fixture
 def app_ctx(app):

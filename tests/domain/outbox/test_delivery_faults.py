@@ -9,11 +9,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 import tasks
 from models import Notification, db
 from tests.domain.outbox.test_outbox import (  # noqa: F401 - fixtures
     consumer, make_events, queue_idle, smtp, wait_for,
 )
+
+pytestmark = pytest.mark.usefixtures("database")
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -62,7 +66,7 @@ def _start_consumer_process(smtp_port: int) -> subprocess.Popen:
 
 
 def test_killed_consumers_rows_are_sent_again_within_30_seconds(app, smtp, monkeypatch):
-    smtp.sink.delay = 0.3  # each message takes a while: the kill lands in the middle
+    smtp.sink.stall_after = 2  # the third DATA stays unanswered: the kill lands mid-delivery
     smtp.start()
     monkeypatch.setattr(tasks.huey, "immediate", False)
     tasks.huey.flush()
@@ -70,10 +74,7 @@ def test_killed_consumers_rows_are_sent_again_within_30_seconds(app, smtp, monke
     second = None
     try:
         ids = make_events(app, 12, "После сбоя")
-        in_flight = (Notification.sent_at.is_null() & Notification.claimed_until.is_null(False))
-        wait_for(lambda: len(smtp.sink.messages) >= 2
-                 and Notification.select().where(in_flight).exists(),
-                 what="the first deliveries, with one in flight")
+        wait_for(lambda: smtp.sink.stalled >= 1, what="two deliveries and one in flight")
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         killed_at = time.monotonic()
@@ -81,12 +82,14 @@ def test_killed_consumers_rows_are_sent_again_within_30_seconds(app, smtp, monke
             held = Notification.select().where(Notification.id.in_(ids)
                                                & Notification.sent_at.is_null()
                                                & Notification.claimed_until.is_null(False)).count()
+        smtp.sink.released.set()
         second = _start_consumer_process(smtp.port)
         wait_for(lambda: Notification.select().where(Notification.id.in_(ids)
                                                      & Notification.sent_at.is_null()).count() == 0,
                  timeout=30, what="every row sent after the crash")
         recovered_in = time.monotonic() - killed_at
     finally:
+        smtp.sink.released.set()
         for process in (first, second):
             if process and process.poll() is None:
                 process.terminate()

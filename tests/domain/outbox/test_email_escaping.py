@@ -11,6 +11,8 @@ from domain.outbox import notify
 from domain.text import clean_html
 from models import Appeal, Document, Organization, Post, User
 
+pytestmark = pytest.mark.usefixtures("database")
+
 TEMPLATES = sorted(p.name[:-len(".subject.txt")]
                    for p in (Path(__file__).resolve().parents[3] / "templates" / "email")
                    .glob("*.subject.txt"))

@@ -50,10 +50,19 @@ class Sink:
         self.delay = delay
         self.lock = threading.Lock()
         self.messages = []
+        # Set stall_after to hold every DATA after that many messages unanswered until
+        # `released` is set: a client is then provably in the middle of a delivery.
+        self.stall_after = None
+        self.stalled = 0
+        self.released = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.stall_after is not None and len(self.messages) >= self.stall_after:
+            self.stalled += 1
+            while not self.released.is_set():
+                await asyncio.sleep(0.02)
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(message)
@@ -119,7 +128,7 @@ def smtp():
 
 
 @pytest.fixture
-def consumer(app, smtp, monkeypatch):
+def consumer(app, database, smtp, monkeypatch):
     """huey out of immediate mode, SMTP through the test server, short retry delays."""
     saved = dict(tasks._settings)
     tasks.configure({"smtp_url": f"smtp://127.0.0.1:{smtp.port}"})

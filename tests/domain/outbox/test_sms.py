@@ -37,7 +37,9 @@ class FakeSmsRu:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll lets stop() return at once (the default waits up to half a second).
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
+                                       kwargs={"poll_interval": 0.01})
         self.thread.start()
 
     def url(self, api_id="TEST-API-ID"):
@@ -75,6 +77,7 @@ def test_default_gateway_appends_a_json_line_the_demo_user_can_read(tmp_path):
     assert [r["to"] for r in sms.read_outbox(outbox)] == ["+79123456789", "+79120000000"]
 
 
+@pytest.mark.usefixtures("database")
 def test_an_sms_outbox_row_is_delivered_by_the_queue_to_the_outbox_file(app):
     outbox = app.config["SMS_OUTBOX"]
     before = len(sms.read_outbox(outbox))
@@ -117,6 +120,7 @@ def test_smsru_refusals_raise_with_the_providers_reason(smsru):
         sms.send_sms("+79123456789", "Код", {"sms_url": smsru.url()})
 
 
+@pytest.mark.usefixtures("database")
 def test_a_failed_gateway_leaves_the_row_for_a_retry(app, smsru):
     smsru.reply = lambda q: (200, {"status": "ERROR", "status_text": "Недостаточно средств"})
     saved = dict(tasks._settings)

@@ -1,6 +1,8 @@
 """An existing database is upgraded in place to exactly the schema a fresh one gets."""
 import datetime as dt
 
+import pytest
+
 from domain.appeals import payments, read_marks, unread_index
 from domain.setup import seed
 from domain.setup.migrations import LATEST, SchemaVersion, upgrade
@@ -21,6 +23,8 @@ from models import (
     utcnow,
 )
 from tests.casework_helpers import applicant_user, sent_appeal, staff, supplier
+
+pytestmark = pytest.mark.usefixtures("database")
 
 
 def _schema():

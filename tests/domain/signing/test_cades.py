@@ -17,8 +17,7 @@ from domain.signing import cades
 from domain.signing.cades.curve import gost_verify, named_curve
 from tests import gost_tools
 
-needs_gost = pytest.mark.skipif(not gost_tools.gost_engine_available(),
-                                reason=gost_tools.GOST_SKIP_REASON)
+needs_gost = pytest.mark.usefixtures("gost_engine")
 
 COMPANY_INNLE = "7701234567"
 EMPLOYEE_INN = "500100732259"
@@ -28,14 +27,24 @@ IP_INN = "771234567890"
 IP_OGRNIP = "304500116000157"
 
 
+@pytest.fixture(params=["python", "openssl"])
+def backend(request, monkeypatch):
+    """Each Streebog implementation in turn; a missing OpenSSL one fails the test."""
+    monkeypatch.setenv("CADES_STREEBOG_BACKEND", request.param)
+    if request.param == "openssl":
+        try:
+            cades.streebog_backend()
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}: {gost_tools.GOST_MISSING}", pytrace=False)
+    return request.param
+
+
 class Env:
     """Objects shared by the tests of this module (made once)."""
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    if not gost_tools.gost_engine_available():
-        pytest.skip(gost_tools.GOST_SKIP_REASON)
+def env(tmp_path_factory, gost_engine):
     e = Env()
     e.dir = tmp_path_factory.mktemp("gost_pki")
     e.pki = pki = gost_tools.GostPki(e.dir)
@@ -336,14 +345,7 @@ def test_streamed_hash_of_large_file(tmp_path):
     assert len(reader.sizes) >= size // cades.CHUNK_SIZE
 
 
-@pytest.mark.parametrize("backend", ["python", "openssl"])
 def test_streamed_hash_equals_one_shot_gostcrypto(monkeypatch, backend):
-    monkeypatch.setenv("CADES_STREEBOG_BACKEND", backend)
-    if backend == "openssl":
-        try:
-            cades.streebog_backend()
-        except RuntimeError as exc:
-            pytest.skip(str(exc))
     # Chunks not aligned to Streebog's 64-byte block, several of them.
     monkeypatch.setattr(streebog, "CHUNK_SIZE", 1000)
     data = os.urandom(48 * 1024 + 37)
@@ -389,16 +391,8 @@ def test_curve_arithmetic_matches_gostcrypto(name, bits):
 
 # --- digest computed beforehand (hashing once, when the document is stored) ---
 
-@pytest.mark.parametrize("backend", ["python", "openssl"])
+@needs_gost
 def test_incremental_hasher_matches_openssl_dgst_on_odd_chunks(monkeypatch, tmp_path, backend):
-    if not gost_tools.gost_engine_available():
-        pytest.skip(gost_tools.GOST_SKIP_REASON)
-    monkeypatch.setenv("CADES_STREEBOG_BACKEND", backend)
-    if backend == "openssl":
-        try:
-            cades.streebog_backend()
-        except RuntimeError as exc:
-            pytest.skip(str(exc))
     data = os.urandom(20 * 1024 + 29)
     path = tmp_path / "upload.bin"
     path.write_bytes(data)

@@ -16,7 +16,7 @@ from werkzeug.datastructures import FileStorage
 from domain.appeals import casework, payments
 from domain.errors import Refusal
 from domain.files import streebog
-from domain.outbox import notify, sms
+from domain.outbox import notify
 from domain.signing import kep, state
 from models import (
     Appeal,
@@ -32,9 +32,9 @@ from tests import gost_tools
 from tests.appeal_factory import make_appeal, other_applicant
 from tests.appeal_factory import supplier as demo_supplier
 from tests.data import COMPANY, SOLE_TRADER
+from tests.sms_codes import age_codes, sms_codes
 
-pytestmark = pytest.mark.skipif(not gost_tools.gost_engine_available(),
-                                reason=gost_tools.GOST_SKIP_REASON)
+pytestmark = pytest.mark.usefixtures("gost_engine")
 
 GRID_INN = "4401000012"
 SUPPLIER_NAME, SUPPLIER_INN = "АО «Калиновскэнергосбыт»", "4401000020"
@@ -107,23 +107,11 @@ def stored_files(app) -> set:
     return {p.name for p in Path(app.config["STORAGE_DIR"]).rglob("*") if p.is_file()}
 
 
-def sms_codes(app, phone) -> list[str]:
-    return [re.search(r"\b(\d{6})\b", r["text"]).group(1)
-            for r in sms.read_outbox(app.config["SMS_OUTBOX"]) if r["to"] == phone]
-
-
 @pytest.fixture(autouse=True)
 def empty_sms_outbox(app):
     """Each test reads only the SMS it caused."""
     Path(app.config["SMS_OUTBOX"]).unlink(missing_ok=True)
     yield
-
-
-def age_codes(delta):
-    """Move every SMS code back in time, as if `delta` had passed."""
-    for row in SmsCode.select():
-        SmsCode.update(created_at=row.created_at - delta, expires_at=row.expires_at - delta
-                       ).where(SmsCode.id == row.id).execute()
 
 
 @pytest.fixture
