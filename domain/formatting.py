@@ -2,6 +2,8 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from domain.signing import kep
+
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 
@@ -25,3 +27,4 @@ def file_size_mb(size: int | None) -> str:
 
 def init_app(app):
     app.jinja_env.filters.update(msk=msk, msk_date=msk_date, mb=file_size_mb)
+    app.jinja_env.globals.update(signature_file_types=kep.SIGNATURE_FILE_TYPES)

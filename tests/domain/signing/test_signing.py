@@ -3,6 +3,7 @@
 КЭП signatures here are real ones, made by openssl's GOST engine (tests/gost_tools.py):
 certificates carry the ИНН/ОГРН of the applicant or the organisation.
 """
+import base64
 import datetime as dt
 import io
 import json
@@ -343,6 +344,29 @@ def test_sole_trader_kep_and_plugin_base64_are_accepted(app, client, auth, pki, 
     assert Signature.select().where(Signature.side == "applicant").count() == 1
 
 
+def _accept_lists(page: str) -> list:
+    """The extensions each signature file chooser of a page offers."""
+    return [accept.split(",") for accept in re.findall(r'name="signature" accept="([^"]*)"', page)]
+
+
+@pytest.mark.parametrize("name", ["Договор ТП.docx.txt", "Договор ТП.docx.b64"])
+def test_base64_signature_saved_as_txt_or_b64_is_offered_and_accepted(app, client, pki,
+                                                                      company, signed_by_grid,
+                                                                      name):
+    appeal, doc = signed_by_grid(company)
+    choosers = _accept_lists(client.get(f"/appeals/{appeal.id}").get_data(as_text=True))
+    assert len(choosers) == 2  # the plug-in dialog's and the one without JavaScript
+    assert all(".txt" in c and ".b64" in c and ".sig" in c for c in choosers)
+    der = sign_bytes(pki, pki.company_a, CONTRACT)
+    encoded = base64.encodebytes(der).replace(b"\n", b"\r\n")  # wrapped, as CryptoPro saves
+    answer = client.post(f"/documents/{doc.id}/sign/kep",
+                         data={"signature": (io.BytesIO(encoded), name)},
+                         content_type="multipart/form-data", follow_redirects=True)
+    assert f"Документ «{doc.doc_type}» подписан" in answer.get_data(as_text=True)
+    sig = Signature.get((Signature.document == doc.id) & (Signature.side == "applicant"))
+    assert sig.kind == Signature.KEP and json.loads(sig.evidence)["report"]["ok"]
+
+
 REFUSALS = {
     "changed document": ("company_a", "changed", "Подпись относится к другому документу"),
     "another company's ИНН": ("other_company", None, "ИНН в сертификате (7701234567) не совпадает"),
@@ -668,6 +692,7 @@ def test_clerk_uploads_a_sig_in_the_back_office(app, pki, applicant, grid_clerk,
     clerk = staff_client(app, grid_clerk)
     page = clerk.get(f"/backoffice/appeals/{appeal.id}").get_data(as_text=True)
     assert "Загрузить подпись" in page and "Подписать КЭП" in page
+    assert all(".txt" in c and ".b64" in c for c in _accept_lists(page)) and _accept_lists(page)
     assert "КриптоПро CSP" in page
     url = f"/backoffice/signing/{appeal.id}/documents/{doc.id}/sign"
     bad = clerk.post(url, data={"signature": (io.BytesIO(sign_bytes(pki, pki.supplier, CONTRACT)),
