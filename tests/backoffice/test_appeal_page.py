@@ -118,3 +118,13 @@ def test_contract_of_an_application_outside_p14_asks_for_the_signature(clerk_cli
     appeal = sent_appeal(applicant_user(), complies=False)
     assert _place(clerk_client, appeal, "Договор ТП").status_code == 302
     assert Document.get().needs_applicant_signature
+
+
+def test_applicant_card_shows_the_phone_as_the_applicants_list_does(clerk_client):
+    applicant = applicant_user()
+    applicant.phone = "+79129780113"
+    applicant.save()
+    appeal = sent_appeal(applicant)
+    page = clerk_client.get(f"/backoffice/appeals/{appeal.id}").get_data(as_text=True)
+    assert '<dt class="col-sm-4">Сотовый телефон</dt><dd class="col-sm-8">+7 912 978-01-13<' in page
+    assert "+79129780113" not in page
