@@ -74,7 +74,7 @@ class AppealView(AppealListView):
         doc_types = list(casework.organization_document_types())
         html = self.render(
             "backoffice/appeal_page.html", appeal=appeal, applicant=applicant, groups=groups,
-            signatures=signatures, posts=posts, events=events,
+            posts=posts, events=events,
             forms=action_forms(_statuses(), [t.name for t in doc_types], refused),
             comment_html=clean_html(appeal.comment_html),
             can=lambda action: access.may(current_user, appeal, action),

@@ -658,6 +658,12 @@ def test_page_shows_the_manuals_three_party_example(app, client, pki, company, g
     assert f"Подпись ГП КЭП добавлен: {day}" in text
     assert text.count(f"Подпись Заявителя КЭП подписан: {day}") == 2
     assert page.count("Скачать с подписями") == 2
+    # The back office says it in the same words.
+    office = staff_client(app, grid_clerk).get(f"/backoffice/appeals/{appeal.id}")
+    office_text = " ".join(re.sub(r"<[^>]+>", " ", office.get_data(as_text=True)).split())
+    assert f"Подпись Сетевой КЭП добавлен: {day}" in office_text
+    assert f"Подпись ГП КЭП добавлен: {day}" in office_text
+    assert office_text.count(f"Подпись Заявителя КЭП подписан: {day}") == 2
 
 
 def test_person_page_has_the_code_window_and_the_offer_path_block(app, client, applicant,
@@ -705,7 +711,8 @@ def test_clerk_uploads_a_sig_in_the_back_office(app, pki, applicant, grid_clerk,
                       content_type="multipart/form-data", follow_redirects=True)
     text = good.get_data(as_text=True)
     assert "Документ «Договор ТП» подписан" in text
-    assert "Подпись Сетевой: подписан" in text and "Скачать с подписями" in text
+    assert "Подпись Сетевой КЭП добавлен:" in " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    assert "Скачать с подписями" in text
     assert "Подписать КЭП" not in text
     assert Signature.get().side == "grid"
     archive = zipfile.ZipFile(io.BytesIO(
