@@ -22,7 +22,7 @@ from backoffice.forms import (
 )
 from backoffice.scoping import appeal_or_404, document_or_404
 from backoffice.signing import page_signing
-from domain.appeals import access, casework, read_marks
+from domain.appeals import access, casework, read_marks, rules
 from domain.errors import Refusal
 from domain.files import serving
 from domain.signing import state
@@ -71,13 +71,15 @@ class AppealView(AppealListView):
                             on=(StatusEvent.organization == Organization.id), attr="organization")
                       .where(StatusEvent.appeal == appeal.id)
                       .order_by(StatusEvent.created_at, StatusEvent.id))
+        doc_types = list(casework.organization_document_types())
         html = self.render(
             "backoffice/appeal_page.html", appeal=appeal, applicant=applicant, groups=groups,
-            signatures=signatures, posts=posts, events=events,
-            forms=action_forms(_statuses(), _document_types(), refused),
+            posts=posts, events=events,
+            forms=action_forms(_statuses(), [t.name for t in doc_types], refused),
             comment_html=clean_html(appeal.comment_html),
             can=lambda action: access.may(current_user, appeal, action),
             unread=read_marks.unread_for_staff(appeal, current_user),
+            **_unsigned_contract(appeal, applicant, doc_types),
             **page_signing(appeal, documents, signatures, events, current_user))
         return html, status
 
@@ -161,6 +163,14 @@ def _statuses() -> list[str]:
     """The active statuses of the catalogue, in its order."""
     return [s.name for s in StatusCatalog.select().where(StatusCatalog.active == True)  # noqa: E712
             .order_by(StatusCatalog.sort_order, StatusCatalog.name)]
+
+
+def _unsigned_contract(appeal: Appeal, applicant: User, doc_types: list) -> dict:
+    """For «Разместить документ»: the contract's type whose «требуется подпись заявителя» is
+    not offered on this appeal (п.14 / п.12(1)) and why; the type is None elsewhere."""
+    name = casework.unsigned_contract_type(appeal, doc_types)
+    return {"unsigned_type": name,
+            "unsigned_text": rules.contract_unsigned_text(applicant) if name else ""}
 
 
 def _document_types() -> list[str]:

@@ -18,8 +18,8 @@ from backoffice.folded_search import FoldedSearchMixin
 from backoffice.record_args import RecordArgsMixin
 from domain.accounts import confirmation
 from domain.client_info import client_ip
-from domain.formatting import msk
-from domain.identifiers import IdentifierError, format_phone, normalize_mobile_phone
+from domain.formatting import msk, phone_text
+from domain.identifiers import IdentifierError, normalize_mobile_phone
 from models import Consent, LegalDocument, User, fold
 
 _NUMBERISH = re.compile(r"^[\d\s\-+()]+$")
@@ -50,14 +50,6 @@ def applicant_search_clause(text: str):
         part = User.search_text.contains(word)
         clause = part if clause is None else clause & part
     return clause
-
-
-def phone_text(value: str) -> str:
-    """A stored E.164 number as people read it; anything unparsable as it is."""
-    try:
-        return format_phone(value) if value else ""
-    except Exception:  # noqa: BLE001 - legacy or imported data
-        return value
 
 
 def _confirmed_cell(view, context, model, name):
@@ -173,8 +165,7 @@ class ApplicantView(GridStaffMixin, RecordArgsMixin, FoldedSearchMixin, ModelVie
         flash(f"Подтверждение отменено: {done}", "success")
 
     def render(self, template, **kwargs):
-        """Templates of this view also format phones and list the applicant's consents."""
-        kwargs.setdefault("phone_text", phone_text)
+        """The details template also lists the applicant's consents."""
         model = kwargs.get("model")
         if model is not None and template == self.details_template:
             kwargs["consents"] = list(Consent.select(Consent, LegalDocument).join(LegalDocument)

@@ -100,6 +100,7 @@ def _document_actions(document: Document, appeal: Appeal, facts: state.DocumentS
     return SimpleNamespace(
         can_sign=own and appeal.state == Appeal.ACTIVE and not facts.organization_signed,
         has_signatures=bool(facts.signatures),
+        lines=state.signature_lines(facts.signatures),
         sign_url=url_for("backoffice_signing.sign", appeal_id=appeal.id, document_id=document.id),
         zip_url=url_for("backoffice_signing.signed_zip", appeal_id=appeal.id,
                         document_id=document.id),

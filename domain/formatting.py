@@ -2,6 +2,9 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from domain.identifiers import format_phone
+from domain.signing import kep
+
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 
@@ -23,5 +26,15 @@ def file_size_mb(size: int | None) -> str:
     return f"{(size or 0) / (1024 * 1024):.1f}мб"
 
 
+def phone_text(value: str | None) -> str:
+    """A stored E.164 number as people read it ('+7 912 978-01-13'); anything unparsable
+    (legacy or imported data) as it is."""
+    try:
+        return format_phone(value) if value else ""
+    except Exception:  # noqa: BLE001 - legacy or imported data
+        return value
+
+
 def init_app(app):
-    app.jinja_env.filters.update(msk=msk, msk_date=msk_date, mb=file_size_mb)
+    app.jinja_env.filters.update(msk=msk, msk_date=msk_date, mb=file_size_mb, phone=phone_text)
+    app.jinja_env.globals.update(signature_file_types=kep.SIGNATURE_FILE_TYPES)

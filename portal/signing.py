@@ -128,8 +128,7 @@ def attach_payment(appeal_id):
 
 def _document_row(document: Document, facts: state.DocumentSigning, method: str) -> SimpleNamespace:
     """What the applicant's document row shows and offers about signatures."""
-    rows = [(state.side_label(s), "подписан" if s.side == "applicant" else "добавлен",
-             s.signed_at, s.kind) for s in facts.signatures]
+    rows = state.signature_lines(facts.signatures)
     return SimpleNamespace(
         rows=rows, offered=facts.offered_to_applicant, waiting_org=facts.awaiting_organization,
         method=method,

@@ -20,6 +20,26 @@
     }
   }, true);
 
+  // «Разместить документ» on a п.14 / п.12(1) application: the contract's type is not signed
+  // by the applicant, so its «требуется подпись заявителя» box is off while it is chosen
+  // (the server refuses it too); the explanation shows only then.
+  function syncSignatureBox(holder) {
+    var select = document.getElementById(holder.getAttribute('data-type-select'));
+    var box = holder.querySelector('input[type="checkbox"]');
+    var hint = document.getElementById(box.id + '-hint');
+    var unsigned = select.value === holder.getAttribute('data-unsigned-type');
+    box.disabled = unsigned;
+    if (unsigned) box.checked = false;
+    if (hint) hint.hidden = !unsigned;
+  }
+
+  document.querySelectorAll('[data-unsigned-type]').forEach(function (holder) {
+    var select = document.getElementById(holder.getAttribute('data-type-select'));
+    if (!select) return;
+    select.addEventListener('change', function () { syncSignatureBox(holder); });
+    syncSignatureBox(holder);
+  });
+
   // A form that asks before it is sent: <form data-confirm="Вопрос?">.
   document.addEventListener('submit', function (event) {
     var question = event.target.getAttribute('data-confirm');

@@ -23,7 +23,7 @@ from domain.appeals.access import (
     side_of,
 )
 from domain.appeals.filing import DEFAULT_DOC_TYPE
-from domain.appeals.rules import BODY_MISSING
+from domain.appeals.rules import BODY_MISSING, contract_unsigned_text, offer_path
 from domain.client_info import client_ip
 from domain.errors import Refusal
 from domain.files import uploads
@@ -209,14 +209,27 @@ def organization_document_types():
             .order_by(DocumentType.sort_order, DocumentType.name))
 
 
+def unsigned_contract_type(appeal: Appeal, types) -> str | None:
+    """Among `types` (DocumentType rows), the name of the contract's when the applicant
+    does not sign this appeal's contract (п.14 / п.12(1): paying the invoice concludes it)."""
+    if not offer_path(appeal):
+        return None
+    return next((t.name for t in types if t.code == DocumentType.CONTRACT), None)
+
+
 def place_document(appeal: Appeal, clerk: User, file, doc_type: str,
                    needs_applicant_signature: bool = False) -> Document:
-    """«Разместить документ»: a file of an organisation's type, maybe to be signed."""
+    """«Разместить документ»: a file of an organisation's type, maybe to be signed (never
+    the contract of an application on the п.14 / п.12(1) path)."""
     doc_type = " ".join((doc_type or "").split())
     if not file or not file.filename:
         raise Refusal(FILE_MISSING, "file")
-    if not organization_document_types().where(DocumentType.name == doc_type).exists():
+    chosen = organization_document_types().where(DocumentType.name == doc_type).first()
+    if chosen is None:
         raise Refusal(DOC_TYPE_MISSING, "doc_type")
+    if needs_applicant_signature and unsigned_contract_type(appeal, [chosen]):
+        raise Refusal(contract_unsigned_text(User.get_by_id(appeal.applicant_id)),
+                      "needs_signature")
     item = uploads.store_upload(file.stream, file.filename, for_organization=True, field="file",
                                 room=_room(appeal, clerk))
     with uploads.discarded_on_failure([item]), write_transaction():

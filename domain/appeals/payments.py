@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from domain.appeals import filing
 from domain.appeals.access import acting_organization
 from domain.appeals.casework import add_status
+from domain.appeals.rules import offer_path
 from domain.errors import Refusal
 from domain.signing.state import supply_start
 from models import (
@@ -22,11 +23,6 @@ from models import (
     StatusEvent,
     audit,
 )
-
-
-def offer_path(appeal: Appeal) -> bool:
-    """True for a ТП application that complies with п.14 / п.12(1): paying concludes it."""
-    return appeal.kind == Appeal.TP and appeal.complies is True
 
 
 def payment_documents(documents: list) -> list:

@@ -53,6 +53,21 @@ REFUSED_P12_1 = ("Пункт 12(1) Правил распространяется
                  "Выберите «не соответствует» или мощность до 150 кВт.")
 
 
+CONTRACT_UNSIGNED = ("Заявка соответствует {point} Правил: договор заключается оплатой счета, "
+                     "подпись заявителя на договоре не требуется")
+
+
+def offer_path(appeal: Appeal) -> bool:
+    """True for a ТП application that complies with п.14 / п.12(1): paying the invoice
+    concludes the contract and the applicant signs nothing (п.103–106 Правил)."""
+    return appeal.kind == Appeal.TP and appeal.complies is True
+
+
+def contract_unsigned_text(applicant) -> str:
+    """Why the applicant's signature on the contract is not asked for on the offer path."""
+    return CONTRACT_UNSIGNED.format(point=applicant.application_point)
+
+
 def point_text(applicant) -> str:
     """The explanatory text of п.14 (person) or п.12(1) (ИП, ЮЛ) shown under the question."""
     return P14_TEXT if applicant.under_point_14 else P12_1_TEXT

@@ -215,6 +215,10 @@ def sign_kep(document: Document, signer: User, sig_bytes: bytes, *, ip: str = ""
 
 MAX_SIGNATURE_BYTES = 2 * 1024 * 1024  # a CAdES-BES with a chain is a few kilobytes
 
+# What every signature file chooser offers: DER, PEM or bare base64 CAdES (cades.encoding
+# reads them all), as CryptoPro and other tools save them.
+SIGNATURE_FILE_TYPES = ".sig,.sgn,.p7s,.p7b,.pem,.der,.txt,.b64"
+
 
 def posted_signature(upload, b64_text: str | None) -> bytes:
     """The signature sent with a form: an uploaded .sig file, or the base64 CAdES the

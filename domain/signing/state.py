@@ -73,6 +73,27 @@ def side_label(signature: Signature) -> str:
     return SIDE_LABELS.get(signature.side, "Подпись")
 
 
+METHOD_SHORT = {Signature.PEP: "ПЭП", Signature.KEP: "КЭП"}
+
+
+@dataclass(frozen=True)
+class SignatureLine:
+    """One signature under a document's row, in the manual's words on both sides:
+    «Подпись Сетевой · КЭП · добавлен: 27.07.2020», «Подпись Заявителя · ПЭП · подписан: …»."""
+    label: str
+    method: str
+    verb: str
+    when: dt.datetime
+
+
+def signature_lines(signatures) -> list[SignatureLine]:
+    """The lines of a document's signatures (oldest first): an organisation's signature is
+    «добавлен» with the document it placed, the applicant's «подписан»."""
+    return [SignatureLine(side_label(s), METHOD_SHORT.get(s.kind, s.kind),
+                          "подписан" if s.side == "applicant" else "добавлен", s.signed_at)
+            for s in signatures]
+
+
 def evidence_of(signature: Signature) -> dict:
     """The signature's stored evidence as a dict."""
     try:

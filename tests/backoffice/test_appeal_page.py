@@ -72,3 +72,59 @@ def test_placed_document_downloads_with_the_type_of_its_name(clerk_client):
     response = clerk_client.get(f"/backoffice/appeals/{appeal.id}/documents/{document.id}")
     assert document.content_type == "application/pdf"
     assert response.mimetype == "application/pdf"
+
+
+# п.14 / п.12(1): paying the invoice concludes the contract, the applicant signs no contract.
+
+UNSIGNED_HINT = ("Договор ТП: Заявка соответствует п.14 Правил: договор заключается оплатой "
+                 "счета, подпись заявителя на договоре не требуется")
+
+
+def _place(client, appeal, doc_type, name="Договор.docx"):
+    return client.post(f"/backoffice/appeals/{appeal.id}/document", data={
+        "doc_type": doc_type, "needs_signature": "1",
+        "file": (io.BytesIO(b"PK contract"), name)}, content_type="multipart/form-data")
+
+
+def test_contract_of_a_p14_application_cannot_ask_for_the_applicants_signature(clerk_client):
+    appeal = sent_appeal(applicant_user(), complies=True)
+    response = _place(clerk_client, appeal, "Договор ТП")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert ('id="needs_signature-error" role="alert">Заявка соответствует п.14 Правил: договор '
+            'заключается оплатой счета, подпись заявителя на договоре не требуется<') in page
+    assert '<option value="Договор ТП" selected>Договор ТП</option>' in page
+    assert Document.select().count() == 0
+
+
+def test_other_documents_of_a_p14_application_may_still_ask_for_a_signature(clerk_client):
+    appeal = sent_appeal(applicant_user(), complies=True)
+    response = _place(clerk_client, appeal, "Договор энергоснабжения", "ЭСО.docx")
+    assert response.status_code == 302
+    assert Document.get(Document.file_name == "ЭСО.docx").needs_applicant_signature
+
+
+def test_the_form_explains_why_the_p14_contract_is_not_signed(clerk_client):
+    offer = sent_appeal(applicant_user(), complies=True)
+    page = clerk_client.get(f"/backoffice/appeals/{offer.id}").get_data(as_text=True)
+    assert f'id="needs_signature-hint" data-unsigned-hint>{UNSIGNED_HINT}<' in page
+    assert 'data-unsigned-type="Договор ТП"' in page
+    other = sent_appeal(applicant_user("petrov@example.ru"), complies=False)
+    page = clerk_client.get(f"/backoffice/appeals/{other.id}").get_data(as_text=True)
+    assert "data-unsigned" not in page and 'name="needs_signature"' in page
+
+
+def test_contract_of_an_application_outside_p14_asks_for_the_signature(clerk_client):
+    appeal = sent_appeal(applicant_user(), complies=False)
+    assert _place(clerk_client, appeal, "Договор ТП").status_code == 302
+    assert Document.get().needs_applicant_signature
+
+
+def test_applicant_card_shows_the_phone_as_the_applicants_list_does(clerk_client):
+    applicant = applicant_user()
+    applicant.phone = "+79129780113"
+    applicant.save()
+    appeal = sent_appeal(applicant)
+    page = clerk_client.get(f"/backoffice/appeals/{appeal.id}").get_data(as_text=True)
+    assert '<dt class="col-sm-4">Сотовый телефон</dt><dd class="col-sm-8">+7 912 978-01-13<' in page
+    assert "+79129780113" not in page

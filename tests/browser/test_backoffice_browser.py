@@ -167,3 +167,28 @@ def test_supplier_clerk_sees_only_applications_naming_its_supplier(live_server, 
     expect(page.get_by_role("button", name="Присвоить номер")).to_have_count(0)
     expect(page.get_by_label("Тип документа")).to_contain_text("Договор энергоснабжения")
     assert re.search(r"Гарантирующий поставщик", page.content())
+
+
+def test_p14_contract_offers_no_applicant_signature(live_server, page):
+    url = live_server.url
+    appeal = sent_appeal(_applicant(), complies=True)
+    staff_login(page, url, staff("grid").email, STAFF_PASSWORD)
+    page.goto(f"{url}/backoffice/appeals/{appeal.id}")
+    box = page.get_by_label("требуется подпись заявителя")
+    hint = page.get_by_text("подпись заявителя на договоре не требуется")
+    expect(box).to_be_enabled()
+    expect(hint).to_be_hidden()
+    page.get_by_label("Тип документа").select_option("Договор ТП")
+    expect(box).to_be_disabled()
+    expect(hint).to_be_visible()
+    expect(hint).to_contain_text("Заявка соответствует п.14 Правил: договор заключается оплатой")
+    page.get_by_label("Тип документа").select_option("Договор энергоснабжения")
+    expect(box).to_be_enabled()
+    expect(hint).to_be_hidden()
+    box.check()
+    page.get_by_label("Файл", exact=True).set_input_files(files=[{
+        "name": "ЭСО.docx", "buffer": b"PK\x03\x04 supply",
+        "mimeType": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}])
+    submit(page, "Разместить документ")
+    expect(page.get_by_role("link", name="ЭСО.docx")).to_be_visible()
+    assert Document.get(Document.file_name == "ЭСО.docx").needs_applicant_signature

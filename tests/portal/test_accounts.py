@@ -250,3 +250,9 @@ def test_register_page_works_without_javascript(client):
                   "Юридическое лицо", "СНИЛС", "ОГРНИП", "ОГРН", "КПП", "Наименование",
                   "Сотовый телефон", "Подтвердите пароль", "Зарегистрироваться"):
         assert label in page
+
+
+def test_settings_show_the_phone_as_people_read_it(client, auth):
+    auth.register(**PERSON)
+    page = client.get("/settings").get_data(as_text=True)
+    assert 'id="phone">+7 912 345-67-89<' in page

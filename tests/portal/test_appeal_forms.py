@@ -299,8 +299,10 @@ def test_send_application(client, applicant, mailbox):
     assert grid_mail[0]["Subject"] == "Новая заявка на технологическое присоединение"
     text = mailbox.text(grid_mail[0])
     for part in ("≤15 кВт", "постоянная схема", "соответствует п.14 Правил", "Иванов Иван Петрович",
-                 PERSON["snils"], "Заявка: Заявка.docx", "направляю заявку на ТП"):
+                 PERSON["snils"], "Заявка: Заявка.docx", "направляю заявку на ТП",
+                 "телефон: +7 912 345-67-89"):
         assert part in text, part
+    assert "<td>+7 912 345-67-89</td>" in mailbox.html(grid_mail[0])
     assert len(mailbox.to(gp.inbox_email)) == 1  # the supplier named in the application too
 
     # A sent application is no longer editable.

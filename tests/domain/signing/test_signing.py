@@ -3,6 +3,7 @@
 КЭП signatures here are real ones, made by openssl's GOST engine (tests/gost_tools.py):
 certificates carry the ИНН/ОГРН of the applicant or the organisation.
 """
+import base64
 import datetime as dt
 import io
 import json
@@ -343,6 +344,29 @@ def test_sole_trader_kep_and_plugin_base64_are_accepted(app, client, auth, pki, 
     assert Signature.select().where(Signature.side == "applicant").count() == 1
 
 
+def _accept_lists(page: str) -> list:
+    """The extensions each signature file chooser of a page offers."""
+    return [accept.split(",") for accept in re.findall(r'name="signature" accept="([^"]*)"', page)]
+
+
+@pytest.mark.parametrize("name", ["Договор ТП.docx.txt", "Договор ТП.docx.b64"])
+def test_base64_signature_saved_as_txt_or_b64_is_offered_and_accepted(app, client, pki,
+                                                                      company, signed_by_grid,
+                                                                      name):
+    appeal, doc = signed_by_grid(company)
+    choosers = _accept_lists(client.get(f"/appeals/{appeal.id}").get_data(as_text=True))
+    assert len(choosers) == 2  # the plug-in dialog's and the one without JavaScript
+    assert all(".txt" in c and ".b64" in c and ".sig" in c for c in choosers)
+    der = sign_bytes(pki, pki.company_a, CONTRACT)
+    encoded = base64.encodebytes(der).replace(b"\n", b"\r\n")  # wrapped, as CryptoPro saves
+    answer = client.post(f"/documents/{doc.id}/sign/kep",
+                         data={"signature": (io.BytesIO(encoded), name)},
+                         content_type="multipart/form-data", follow_redirects=True)
+    assert f"Документ «{doc.doc_type}» подписан" in answer.get_data(as_text=True)
+    sig = Signature.get((Signature.document == doc.id) & (Signature.side == "applicant"))
+    assert sig.kind == Signature.KEP and json.loads(sig.evidence)["report"]["ok"]
+
+
 REFUSALS = {
     "changed document": ("company_a", "changed", "Подпись относится к другому документу"),
     "another company's ИНН": ("other_company", None, "ИНН в сертификате (7701234567) не совпадает"),
@@ -634,6 +658,12 @@ def test_page_shows_the_manuals_three_party_example(app, client, pki, company, g
     assert f"Подпись ГП КЭП добавлен: {day}" in text
     assert text.count(f"Подпись Заявителя КЭП подписан: {day}") == 2
     assert page.count("Скачать с подписями") == 2
+    # The back office says it in the same words.
+    office = staff_client(app, grid_clerk).get(f"/backoffice/appeals/{appeal.id}")
+    office_text = " ".join(re.sub(r"<[^>]+>", " ", office.get_data(as_text=True)).split())
+    assert f"Подпись Сетевой КЭП добавлен: {day}" in office_text
+    assert f"Подпись ГП КЭП добавлен: {day}" in office_text
+    assert office_text.count(f"Подпись Заявителя КЭП подписан: {day}") == 2
 
 
 def test_person_page_has_the_code_window_and_the_offer_path_block(app, client, applicant,
@@ -668,6 +698,7 @@ def test_clerk_uploads_a_sig_in_the_back_office(app, pki, applicant, grid_clerk,
     clerk = staff_client(app, grid_clerk)
     page = clerk.get(f"/backoffice/appeals/{appeal.id}").get_data(as_text=True)
     assert "Загрузить подпись" in page and "Подписать КЭП" in page
+    assert all(".txt" in c and ".b64" in c for c in _accept_lists(page)) and _accept_lists(page)
     assert "КриптоПро CSP" in page
     url = f"/backoffice/signing/{appeal.id}/documents/{doc.id}/sign"
     bad = clerk.post(url, data={"signature": (io.BytesIO(sign_bytes(pki, pki.supplier, CONTRACT)),
@@ -680,7 +711,8 @@ def test_clerk_uploads_a_sig_in_the_back_office(app, pki, applicant, grid_clerk,
                       content_type="multipart/form-data", follow_redirects=True)
     text = good.get_data(as_text=True)
     assert "Документ «Договор ТП» подписан" in text
-    assert "Подпись Сетевой: подписан" in text and "Скачать с подписями" in text
+    assert "Подпись Сетевой КЭП добавлен:" in " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    assert "Скачать с подписями" in text
     assert "Подписать КЭП" not in text
     assert Signature.get().side == "grid"
     archive = zipfile.ZipFile(io.BytesIO(
