@@ -8,7 +8,7 @@ import pytest
 from domain import identifiers
 from models import Appeal, User
 from tests.casework_helpers import applicant_user, login_staff, sent_appeal, staff
-from tests.data import PERSON
+from tests.data import COMPANY, PERSON
 from tests.query_count import count_queries
 
 INBOX, ARCHIVE, ALL = "/backoffice/inbox/", "/backoffice/archive/", "/backoffice/appeals/"
@@ -112,3 +112,20 @@ def test_casework_after_a_profile_change_keeps_the_new_name(client, auth, clerk)
     assert clerk.post(f"/backoffice/appeals/{archived.id}/archive").status_code == 302
     assert (found(clerk, ALL, "орлова 77-1"), found(clerk, ARCHIVE, "орлова")) == (1, 1)
     assert (found(clerk, ALL, "кузнецова"), found(clerk, ARCHIVE, "кузнецова")) == (0, 0)
+
+
+def test_profile_save_without_searchable_changes_leaves_the_appeals_alone(client, auth, clerk):
+    """Only the КПП changes: no appeal is rewritten, and all are still found."""
+    auth.register(**COMPANY)
+    applicant = User.by_email(COMPANY["email"])
+    for _ in range(3):
+        sent_appeal(applicant)
+    with count_queries() as statements:
+        response = client.post("/settings", data={
+            "form": "profile", "notify_email": COMPANY["email"],
+            "company_name": COMPANY["company_name"], "last_name": COMPANY["last_name"],
+            "first_name": COMPANY["first_name"], "middle_name": COMPANY["middle_name"],
+            "inn": COMPANY["inn"], "ogrn": COMPANY["ogrn"], "kpp": "419901001"})
+    assert response.status_code == 302 and User.by_email(COMPANY["email"]).kpp == "419901001"
+    assert not [s for s in statements if s.lstrip().upper().startswith('UPDATE "APPEAL"')]
+    assert found(clerk, INBOX, "энергия") == found(clerk, INBOX, COMPANY["inn"]) == 3
