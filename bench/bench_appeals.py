@@ -119,6 +119,7 @@ def optimize_search_index():
 def seed(appeals: int, applicants: int, report) -> dict:
     """Fill the (connected) database; returns {who: (e-mail, appeal id)} to measure."""
     from domain.accounts.credentials import hash_password
+    from domain.appeals.search_index import IDENTITY_END
     from domain.setup.seed import APPLICANT_DOC_TYPES, seed_demo_suppliers
     from models import (
         Appeal,
@@ -155,6 +156,11 @@ def seed(appeals: int, applicants: int, report) -> dict:
             "confirmed": True, "created_at": now - dt.timedelta(days=1200),
             "phone": f"+7912{n:07d}", "notify_email": "", "search_text": "",
         })
+    for row in users:  # what User.save() keeps, which the appeals' search text opens with
+        person = User(**row)
+        person.refresh_search_text()
+        row["search_text"] = person.search_text
+    identities = [row["search_text"] for row in users]
     _insert(User, users, batch)
     user_ids = [u.id for u in User.select(User.id)
                 .where(User.email.startswith(f"appeals-{tag}-")).order_by(User.id)]
@@ -165,6 +171,7 @@ def seed(appeals: int, applicants: int, report) -> dict:
     owners += [rnd.choice(user_ids[2:]) for _ in range(appeals - len(owners))]
     rnd.shuffle(owners)
 
+    identity_of = dict(zip(user_ids, identities))
     rows, texts = [], []
     number = Appeal.select().count() * 10  # registration numbers stay unique per organisation
     for owner in owners:
@@ -215,7 +222,8 @@ def seed(appeals: int, applicants: int, report) -> dict:
         count = 0 if row["state"] == "draft" else rnd.randrange(1, 4)
         bodies = [rnd.choice(PHRASES) for _ in range(count)]
         post_plan.append(bodies)
-        row["search_text"] = fold(" ".join(filter(None, [*texts[i], *bodies])))
+        row["search_text"] = identity_of[row["applicant"]] + IDENTITY_END + fold(
+            " ".join(filter(None, [*texts[i], *bodies])))
         if row["state"] != "draft":
             # Sending is the applicant's first data; their posts are the even ones.
             last_own = (count - 1) // 2 * 2 if count else 0

@@ -2,7 +2,8 @@
 
 Reuses bench_appeals' data set and bench_backoffice's staff accounts, then reports p50/p95
 of the back-office list «Все обращения» (/backoffice/appeals/?q=…) for a rare word, a
-common word, two words, a search with a filter and a supplier clerk's scoped search, and
+common word, two words, a search with a filter, the applicant's surname, name and e-mail
+(their identity opens each appeal's search text), a supplier clerk's scoped search, and
 of the applicant's «Список обращений» search for the heavy applicant (5,000 appeals).
 Targets: back-office search p95 ≤ 20 ms, applicant list ≤ 10 ms.
 
@@ -33,6 +34,10 @@ def backoffice_scenarios() -> list[tuple[str, str]]:
         ("two words «изменение условий»", f"{LIST}?q=" + q("изменение условий")),
         ("word + short word «счет на»", f"{LIST}?q=" + q("счет на")),
         ("search + filter (ТП, «договор»)", f"{LIST}?kind=tp&q=" + q("договор")),
+        ("applicant's surname «кузнецов» (1 in 14 appeals)", f"{LIST}?q=" + q("кузнецов")),
+        ("surname and name «ПЕТРОВ Иван»", f"{LIST}?q=" + q("ПЕТРОВ Иван")),
+        ("one applicant's e-mail «12345@bench.example.ru»",
+         f"{LIST}?q=" + q("12345@bench.example.ru")),
     ]
 
 

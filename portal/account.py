@@ -4,6 +4,7 @@ from flask_login import current_user, login_user
 
 from domain.accounts.credentials import check_password, set_password
 from domain.accounts.forms import PasswordForm, ProfileForm
+from domain.accounts.profile import save_profile
 from domain.client_info import client_ip
 from models import Setting, User, audit, db
 from portal import bp
@@ -50,12 +51,7 @@ def settings():
         if snils and User.get_or_none((User.snils == snils) & (User.id != user.id)):
             profile.snils.errors.append("Пользователь с таким СНИЛС уже зарегистрирован")
         if ok and not any(f.errors for f in profile):
-            with db.atomic():
-                user.notify_email = (profile.notify_email.data or "").strip().lower()
-                for name, value in cleaned.items():
-                    setattr(user, name, value)
-                user.save()
-                audit("profile_changed", actor=user, obj=user, ip=client_ip())
+            save_profile(user, profile.notify_email.data, cleaned, client_ip())
             flash("Данные сохранены", "success")
             return redirect(url_for("portal.settings"))
     elif request.method == "POST" and request.form.get("form") == "password":

@@ -13,6 +13,12 @@ through trigrams:
   the index, so the results are exactly LIKE's. `case_sensitive 1`: the text and the
   words are folded already (models.fold); the tokenizer must not fold them differently.
 
+The column opens with the applicant's searchable identity (User.search_text: name, company
+name, СНИЛС, ИНН, e-mail, …) and IDENTITY_END, then the appeal's own texts. That split
+lets refresh_applicant_appeals() replace the identity of every appeal of one applicant in
+a single set-based UPDATE when the applicant's data change, without rebuilding the rest
+(which needs the thread's posts, read in Python).
+
 Words shorter than three characters have no trigram and keep the plain LIKE.
 create_search_index() is idempotent; migrations.py calls it for a fresh database and as
 an upgrade step for an existing one.
@@ -20,15 +26,18 @@ an upgrade step for an existing one.
 import threading
 import time
 
-from peewee import SQL, Model, NodeList, TextField, Value
+from peewee import SQL, Model, NodeList, TextField, Value, fn
 from playhouse.sqlite_ext import RowIDField
 
 from domain.text import html_to_text
-from models import Appeal, Post, db, fold, is_postgres
+from models import Appeal, Post, User, db, fold, is_postgres
 
 MIN_INDEXED_WORD = 3
 FTS_TABLE = "appeal_fts"
 PG_INDEX = "appeal_search_text_trgm"
+# Ends the applicant's part of appeal.search_text. A control character: fold() turns it
+# into a space like any whitespace, so no folded text and no search word ever holds it.
+IDENTITY_END = "\x1f"
 # SQLite plan choice (see plan_hint): how many index matches the probe reads at most.
 PROBE_LIMIT = 1000
 HINT_TTL = 300  # seconds a plan hint is reused; a stale hint costs speed, never correctness
@@ -158,14 +167,49 @@ def probe(words) -> tuple[int, int, int]:
     return cached(("probe", db.database, tuple(words)), compute)
 
 
+def applicant_identity(applicant_id) -> str:
+    """The applicant's folded searchable identity, as User.save() keeps it."""
+    return (User.select(User.search_text).where(User.id == applicant_id).scalar() or "") \
+        if applicant_id else ""
+
+
 def refresh_search_text(appeal: Appeal, extra_texts=()):
-    """Rebuild the appeal's casefolded search column from its main data and thread.
+    """Rebuild the appeal's casefolded search column from its applicant, main data and
+    thread.
 
     extra_texts: plain texts of thread posts not yet saved."""
     posts = [html_to_text(p.body_html) for p in
              Post.select(Post.body_html).where(Post.appeal == appeal)] if appeal.id else []
     supplier = appeal.supplier.name if appeal.supplier_id else ""
     organization = appeal.organization.name if appeal.organization_id else ""
-    appeal.search_text = fold(" ".join(filter(None, [
-        appeal.reg_number or "", appeal.subject, html_to_text(appeal.comment_html),
-        appeal.last_status, supplier, organization, *posts, *extra_texts])))
+    appeal.search_text = applicant_identity(appeal.applicant_id) + IDENTITY_END + fold(
+        " ".join(filter(None, [
+            appeal.reg_number or "", appeal.subject, html_to_text(appeal.comment_html),
+            appeal.last_status, supplier, organization, *posts, *extra_texts])))
+
+
+def _own_part():
+    """SQL: the appeal's own texts, after IDENTITY_END (the whole text when it has none,
+    as before the identity was indexed: position 0 + 1 is the first character)."""
+    position = fn.strpos if is_postgres() else fn.instr
+    return fn.substr(Appeal.search_text, position(Appeal.search_text, IDENTITY_END) + 1)
+
+
+def with_identity(identity):
+    """SQL: the search text with `identity` (a value or a column) in front of the own part."""
+    return identity.concat(IDENTITY_END).concat(_own_part())
+
+
+def refresh_applicant_appeals(applicant: User) -> int:
+    """Put the applicant's current identity into every one of their appeals' search text:
+    one UPDATE, whatever their number (the SQLite triggers re-index the changed rows).
+    Call it in the transaction that saved the applicant; returns the rows updated."""
+    identity = Value(applicant.search_text, converter=False)
+    return (Appeal.update(search_text=with_identity(identity))
+            .where(Appeal.applicant == applicant.id).execute())
+
+
+def refresh_all_identities() -> int:
+    """Every appeal's search text with its applicant's identity (the upgrade step)."""
+    identity = fn.coalesce(User.select(User.search_text).where(User.id == Appeal.applicant), "")
+    return Appeal.update(search_text=with_identity(identity)).execute()

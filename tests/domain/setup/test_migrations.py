@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from domain.appeals import payments, read_marks, unread_index
-from domain.setup import seed
+from domain.appeals import listing, payments, read_marks, search_index, unread_index
+from domain.setup import migrations, seed
 from domain.setup.migrations import LATEST, SchemaVersion, upgrade
 from domain.signing import awaiting
 from models import (
@@ -18,6 +18,7 @@ from models import (
     Organization,
     StatusCatalog,
     StatusEvent,
+    User,
     db,
     is_postgres,
     utcnow,
@@ -43,8 +44,18 @@ def _intact() -> bool:
     return is_postgres() or db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
+def _make_it_look_like_version_7():
+    """Undo what version 8 added: the applicant's identity in each appeal's search text
+    (the appeal's own texts alone, as version 7 wrote them)."""
+    for appeal in Appeal.select(Appeal.id, Appeal.search_text):
+        own = appeal.search_text.partition(search_index.IDENTITY_END)[2]
+        Appeal.update(search_text=own).where(Appeal.id == appeal.id).execute()
+    SchemaVersion.update(version=7).execute()
+
+
 def _make_it_look_like_version_6():
-    """Undo what version 7 added: notification.secrets."""
+    """Undo what versions 8 and 7 added: notification.secrets."""
+    _make_it_look_like_version_7()
     db.execute_sql("ALTER TABLE notification DROP COLUMN secrets")
     SchemaVersion.update(version=6).execute()
 
@@ -120,6 +131,47 @@ def test_version_6_database_gets_the_secrets_column_and_keeps_its_rows(app):
         assert _schema() == fresh and _intact()
         [row] = Notification.select()
         assert (row.subject, row.secrets) == ("Тема", "")
+
+
+def _found(query: str) -> set[int]:
+    """Ids of the appeals whose search text holds every word of `query`, as the lists'
+    search reads it (through the trigram index on SQLite)."""
+    return {a.id for a in Appeal.select(Appeal.id).where(
+        listing.text_condition(Appeal.search_text, query))}
+
+
+def _fts_intact() -> bool:
+    """SQLite: the trigram table agrees with appeal.search_text (PostgreSQL: always)."""
+    if not is_postgres():
+        db.execute_sql("INSERT INTO appeal_fts(appeal_fts, rank) VALUES('integrity-check', 1)")
+    return True
+
+
+def test_version_7_database_finds_appeals_by_their_applicant(app):
+    """Upgrading puts each applicant's name, company name, СНИЛС, ИНН and e-mail into their
+    appeals' search text, also for an applicant whose own search text was never written
+    (an import that bypassed User.save()); the appeals' own texts stay found."""
+    with db.connection_context():
+        person = applicant_user("anna@example.ru")
+        company = applicant_user("energy@example.ru", legal_form=User.COMPANY,
+                                 company_name="ООО «Энергосбыт-Юг»", inn="4174873890")
+        mine = [sent_appeal(person, Appeal.MESSAGE, subject="Перенос сроков"),
+                sent_appeal(person)]
+        theirs = sent_appeal(company)
+        fresh = _schema()
+        _make_it_look_like_version_7()
+        User.update(search_text="").where(User.id == company.id).execute()
+        assert _found("иванов") == _found("энергосбыт") == set()
+        assert upgrade() == (7, LATEST)
+        assert _schema() == fresh and _intact() and _fts_intact()
+        ids = {a.id for a in mine}
+        assert _found("ИВАНОВ") == ids | {theirs.id}  # the company's contact is an Иванов too
+        assert _found("anna@example.ru") == _found(person.snils) == ids
+        assert _found("энергосбыт-юг") == _found("4174873890") == {theirs.id}
+        assert _found("перенос сроков") == {mine[0].id}
+        texts = [a.search_text for a in Appeal.select().order_by(Appeal.id)]
+        migrations.add_applicant_to_search_text(None)  # the step again: nothing changes
+        assert [a.search_text for a in Appeal.select().order_by(Appeal.id)] == texts
 
 
 def test_version_3_database_gets_its_unread_marks_filled(app):
