@@ -11,6 +11,7 @@ from peewee import (
     BooleanField,
     CharField,
     DatabaseProxy,
+    DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -567,9 +568,21 @@ class Notification(BaseModel):
     secrets = TextField(default="")
 
 
+class CalendarCorrection(BaseModel):
+    """One date of the production calendar the administrator made working or non-working,
+    overriding the `holidays` library (domain/deadlines/calendar.py)."""
+    date = DateField(unique=True)
+    is_working = BooleanField()
+    reason = TextField()
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    # What the calendar's per-process cache checks to see a change (with the row count).
+    updated_at = DateTimeField(default=utcnow, index=True)
+
+
 ALL_MODELS = [Organization, User, LegalDocument, Consent, Setting, LoginAttempt, AuditLog,
               StatusCatalog, DocumentType, Appeal, Post, StatusEvent, Document, Signature,
-              SmsCode, Notification, AppealSeen, AppealUnread]
+              SmsCode, Notification, AppealSeen, AppealUnread, CalendarCorrection]
 
 
 def audit(action: str, *, actor=None, obj=None, details: str = "", ip: str = ""):

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import holidays
 
 from domain.formatting import MOSCOW
+from models import CalendarCorrection, fn
 
 # Kinds of day, as the «Производственный календарь» page marks them.
 WORKDAY, WEEKEND, HOLIDAY, WORKING_WEEKEND = "workday", "weekend", "holiday", "working_weekend"
@@ -137,9 +138,28 @@ def moscow_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(MOSCOW).date()
 
 
+# The corrections as last read, with the stamp (row count, latest change) they were read at.
+_cached: tuple = (None, WorkingCalendar())
+
+
+def _stamp() -> tuple:
+    """A cheap fingerprint of the corrections: any add, edit or delete changes it."""
+    return tuple(CalendarCorrection.select(fn.COUNT(CalendarCorrection.id),
+                                           fn.MAX(CalendarCorrection.updated_at)).tuples()[0])
+
+
 def current() -> WorkingCalendar:
-    """The calendar in force."""
-    return WorkingCalendar()
+    """The calendar in force, corrections included: one cheap query to see whether they
+    changed, and one more to read them all (a few rows a year) when they did. Code that
+    counts many terms takes it once and calls its methods."""
+    global _cached
+    stamp = _stamp()
+    if stamp != _cached[0]:
+        rows = CalendarCorrection.select(CalendarCorrection.date, CalendarCorrection.is_working,
+                                         CalendarCorrection.reason)
+        _cached = (stamp, WorkingCalendar({row.date: (row.is_working, row.reason)
+                                           for row in rows}))
+    return _cached[1]
 
 
 def is_working_day(day: dt.date) -> bool:

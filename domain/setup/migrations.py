@@ -17,6 +17,7 @@ from models import (
     Appeal,
     AppealSeen,
     AppealUnread,
+    CalendarCorrection,
     Document,
     DocumentType,
     Notification,
@@ -165,6 +166,17 @@ def add_notification_secrets(migrator):
         migrate(migrator.add_column("notification", "secrets", Notification.secrets))
 
 
+def _step_8_of_another_branch(migrator):
+    """Version 8 is another branch's step; this stands in for it until that branch is
+    merged (then it goes: keep that step here, at number 8)."""
+
+
+def add_calendar_corrections(migrator):
+    """Version 9: calendar_correction, the administrator's corrections of the production
+    calendar. It needs nothing of step 8, and creates only what is missing."""
+    db.create_tables([CalendarCorrection], safe=True)
+
+
 STEPS: list = [
     # version 1 is the initial schema, created from the models.
     add_search_index,  # 2
@@ -173,6 +185,8 @@ STEPS: list = [
     add_document_awaiting,  # 5
     add_catalogue_codes,  # 6
     add_notification_secrets,  # 7
+    _step_8_of_another_branch,  # 8
+    add_calendar_corrections,  # 9
 ]
 
 LATEST = 1 + len(STEPS)

@@ -4,6 +4,7 @@ import datetime as dt
 import pytest
 
 from domain.appeals import payments, read_marks, unread_index
+from domain.deadlines import calendar
 from domain.setup import seed
 from domain.setup.migrations import LATEST, SchemaVersion, upgrade
 from domain.signing import awaiting
@@ -12,6 +13,7 @@ from models import (
     Appeal,
     AppealSeen,
     AppealUnread,
+    CalendarCorrection,
     Document,
     DocumentType,
     Notification,
@@ -43,8 +45,15 @@ def _intact() -> bool:
     return is_postgres() or db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
+def _make_it_look_like_version_8():
+    """Undo what version 9 added: calendar_correction."""
+    db.execute_sql("DROP TABLE calendar_correction")
+    SchemaVersion.update(version=8).execute()
+
+
 def _make_it_look_like_version_6():
-    """Undo what version 7 added: notification.secrets."""
+    """Undo what versions 9 and 7 added: calendar_correction, notification.secrets."""
+    _make_it_look_like_version_8()
     db.execute_sql("ALTER TABLE notification DROP COLUMN secrets")
     SchemaVersion.update(version=6).execute()
 
@@ -120,6 +129,16 @@ def test_version_6_database_gets_the_secrets_column_and_keeps_its_rows(app):
         assert _schema() == fresh and _intact()
         [row] = Notification.select()
         assert (row.subject, row.secrets) == ("Тема", "")
+
+
+def test_version_8_database_gets_the_calendar_corrections(app):
+    with app.app_context(), db.connection_context():
+        fresh = _schema()
+        _make_it_look_like_version_8()
+        assert upgrade() == (8, LATEST)
+        assert _schema() == fresh and _intact()
+        CalendarCorrection.create(date=dt.date(2026, 3, 10), is_working=False, reason="Авария")
+        assert not calendar.is_working_day(dt.date(2026, 3, 10))
 
 
 def test_version_3_database_gets_its_unread_marks_filled(app):
