@@ -13,6 +13,7 @@ from backoffice.appeal_page import add_views as add_appeal_views
 from backoffice.applicants import ApplicantView
 from backoffice.audit_log import AuditLogView
 from backoffice.auth import bp as auth_bp
+from backoffice.calendar import CalendarView
 from backoffice.catalogs import DocumentTypeView, StatusView, SupplierView
 from backoffice.home import StaffIndexView
 from backoffice.outbox import OutboxView
@@ -47,6 +48,8 @@ def add_account_views(admin):
     administration = "Администрирование"
     admin.add_view(StaffView(name="Сотрудники", endpoint="staff", category=administration))
     admin.add_view(SettingsView(name="Настройки", endpoint="settings", category=administration))
+    admin.add_view(CalendarView(name="Производственный календарь", endpoint="calendar",
+                                category=administration))
     admin.add_view(AuditLogView(name="Журнал действий", endpoint="audit", category=administration))
     admin.add_view(OutboxView(name="Исходящие уведомления", endpoint="outbox",
                               category=administration))
