@@ -19,6 +19,7 @@ from backoffice.home import StaffIndexView
 from backoffice.outbox import OutboxView
 from backoffice.settings import SettingsView
 from backoffice.staff import StaffView
+from backoffice.terms import TermRuleView
 from domain.response_headers import csp_nonce
 
 
@@ -45,6 +46,7 @@ def add_account_views(admin):
     admin.add_view(StatusView(name="Статусы", endpoint="statuses", category=catalogs))
     admin.add_view(DocumentTypeView(name="Типы документов", endpoint="document_types",
                                     category=catalogs))
+    admin.add_view(TermRuleView(name="Сроки", endpoint="terms", category=catalogs))
     administration = "Администрирование"
     admin.add_view(StaffView(name="Сотрудники", endpoint="staff", category=administration))
     admin.add_view(SettingsView(name="Настройки", endpoint="settings", category=administration))

@@ -39,6 +39,7 @@ AUDIT_ACTIONS = {
     "notification_resent": "Повторная отправка уведомления",
     "calendar_correction_created": "Внесена поправка в производственный календарь",
     "calendar_correction_deleted": "Удалена поправка производственного календаря",
+    "term_rule_updated": "Изменен срок в справочнике «Сроки»",
 }
 
 

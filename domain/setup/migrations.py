@@ -10,7 +10,7 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noq
 
 from domain.appeals import unread_index
 from domain.appeals.search_index import create_search_index
-from domain.setup.seed import seed_catalogues
+from domain.setup.seed import seed_catalogues, seed_terms
 from domain.signing import awaiting
 from models import (
     ALL_MODELS,
@@ -25,6 +25,7 @@ from models import (
     SmsCode,
     StatusCatalog,
     StatusEvent,
+    TermRule,
     db,
     is_postgres,
 )
@@ -171,10 +172,12 @@ def _step_8_of_another_branch(migrator):
     merged (then it goes: keep that step here, at number 8)."""
 
 
-def add_calendar_corrections(migrator):
-    """Version 9: calendar_correction, the administrator's corrections of the production
-    calendar. It needs nothing of step 8, and creates only what is missing."""
-    db.create_tables([CalendarCorrection], safe=True)
+def add_calendar_and_terms(migrator):
+    """Version 9: calendar_correction (the administrator's corrections of the production
+    calendar) and term_rule («Сроки»), seeded. It needs nothing of step 8, and creates and
+    seeds only what is missing."""
+    db.create_tables([CalendarCorrection, TermRule], safe=True)
+    seed_terms()
 
 
 STEPS: list = [
@@ -186,7 +189,7 @@ STEPS: list = [
     add_catalogue_codes,  # 6
     add_notification_secrets,  # 7
     _step_8_of_another_branch,  # 8
-    add_calendar_corrections,  # 9
+    add_calendar_and_terms,  # 9
 ]
 
 LATEST = 1 + len(STEPS)

@@ -20,6 +20,7 @@ from models import (
     Organization,
     StatusCatalog,
     StatusEvent,
+    TermRule,
     db,
     is_postgres,
     utcnow,
@@ -46,8 +47,9 @@ def _intact() -> bool:
 
 
 def _make_it_look_like_version_8():
-    """Undo what version 9 added: calendar_correction."""
+    """Undo what version 9 added: calendar_correction, term_rule."""
     db.execute_sql("DROP TABLE calendar_correction")
+    db.execute_sql("DROP TABLE term_rule")
     SchemaVersion.update(version=8).execute()
 
 
@@ -131,7 +133,7 @@ def test_version_6_database_gets_the_secrets_column_and_keeps_its_rows(app):
         assert (row.subject, row.secrets) == ("Тема", "")
 
 
-def test_version_8_database_gets_the_calendar_corrections(app):
+def test_version_8_database_gets_the_calendar_corrections_and_the_seeded_terms(app):
     with app.app_context(), db.connection_context():
         fresh = _schema()
         _make_it_look_like_version_8()
@@ -139,6 +141,8 @@ def test_version_8_database_gets_the_calendar_corrections(app):
         assert _schema() == fresh and _intact()
         CalendarCorrection.create(date=dt.date(2026, 3, 10), is_working=False, reason="Авария")
         assert not calendar.is_working_day(dt.date(2026, 3, 10))
+        assert [t.code for t in TermRule.select().order_by(TermRule.sort_order)] == [
+            row[0] for row in seed.TERMS]
 
 
 def test_version_3_database_gets_its_unread_marks_filled(app):
