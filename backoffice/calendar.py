@@ -73,7 +73,8 @@ class CalendarView(AdminOnlyMixin, BaseView):
         return self.render("backoffice/calendar.html", year=year, form=form,
                            months=year_grid(year, in_force), weekdays=WEEKDAYS,
                            styles=DAY_STYLE, corrections=corrections.corrections_of(year),
-                           kinds=corrections.KIND_LABELS, years=corrections.YEARS)
+                           kinds=corrections.KIND_LABELS, years=corrections.YEARS,
+                           transfers_known=calendar.transfers_known(year))
 
     @expose("/")
     def index(self):

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import holidays
+from holidays.countries.russia import RussiaStaticHolidays
 
 from domain.formatting import MOSCOW
 from models import CalendarCorrection, fn
@@ -44,6 +45,13 @@ def _library_year(year: int) -> tuple[dict, frozenset]:
     days_off = {day: name for day, name in ru.items() if day.year == year}
     working = frozenset(day for day in ru.weekend_workdays if day.year == year)
     return days_off, working
+
+
+def transfers_known(year: int) -> bool:
+    """Whether the pinned library has the government's transfers of days off for the year
+    (its data end with the last decree published before its release): for a later year only
+    the fixed holidays are known, and the administrator corrects the rest by hand."""
+    return year <= max(RussiaStaticHolidays.special_public_holidays)
 
 
 def _library_day(day: dt.date) -> Day:

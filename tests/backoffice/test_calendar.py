@@ -59,6 +59,14 @@ def test_the_admin_sees_the_year_with_its_days_off_and_working_saturdays(staff):
     assert 'class="cal-day "' in cell(html, dt.date(2027, 2, 19))  # an ordinary Friday
     assert "?year=2026" in html and "?year=2028" in html  # « 2027 »
     assert "Поправок нет" in html
+    assert "cal-no-transfers" not in html
+
+
+def test_a_year_the_library_has_no_transfers_for_is_flagged(staff):
+    later = max(calendar.RussiaStaticHolidays.special_public_holidays) + 1
+    html = page(staff["admin"], later)
+    assert f"Переносы выходных дней на {later} год в календаре еще не учтены" in html
+    assert "cal-holiday" in cell(html, dt.date(later, 1, 1))
 
 
 def test_a_correction_changes_the_page_the_counting_and_the_journal(staff):
