@@ -11,6 +11,7 @@ from peewee import (
     BooleanField,
     CharField,
     DatabaseProxy,
+    DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -567,9 +568,45 @@ class Notification(BaseModel):
     secrets = TextField(default="")
 
 
+class CalendarCorrection(BaseModel):
+    """One date of the production calendar the administrator made working or non-working,
+    overriding the `holidays` library (domain/deadlines/calendar.py)."""
+    date = DateField(unique=True)
+    is_working = BooleanField()
+    reason = TextField()
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    # What the calendar's per-process cache checks to see a change (with the row count).
+    updated_at = DateTimeField(default=utcnow, index=True)
+
+
+class TermRule(BaseModel):
+    """«Сроки»: one term of the Rules — the step, who must act, the events that start and
+    end it (codes of domain/deadlines/terms.py), its length, its legal basis.
+
+    Seeded (domain/setup/seed.py) and keyed on the stable `code`; the administrator edits
+    the name, the length and the basis, never the code or the events."""
+    GRID, APPLICANT, SUPPLIER, RECIPIENT = "grid", "applicant", "supplier", "recipient"
+    WORKING_DAYS, CALENDAR_MONTHS = "working_days", "calendar_months"
+    code = CharField(max_length=64, unique=True)
+    name = CharField(max_length=255)
+    who = CharField(max_length=16)
+    starts_on = CharField(max_length=64)
+    ends_on = CharField(max_length=64)
+    length = IntegerField()
+    unit = CharField(max_length=16, default=WORKING_DAYS)
+    applies_to = CharField(max_length=255, default="")  # the case the row is for, if not all
+    legal_basis = TextField(default="")
+    sort_order = IntegerField(default=0)
+
+    def __str__(self):
+        return self.name
+
+
 ALL_MODELS = [Organization, User, LegalDocument, Consent, Setting, LoginAttempt, AuditLog,
               StatusCatalog, DocumentType, Appeal, Post, StatusEvent, Document, Signature,
-              SmsCode, Notification, AppealSeen, AppealUnread]
+              SmsCode, Notification, AppealSeen, AppealUnread, CalendarCorrection,
+              TermRule]
 
 
 def audit(action: str, *, actor=None, obj=None, details: str = "", ip: str = ""):

@@ -13,11 +13,13 @@ from backoffice.appeal_page import add_views as add_appeal_views
 from backoffice.applicants import ApplicantView
 from backoffice.audit_log import AuditLogView
 from backoffice.auth import bp as auth_bp
+from backoffice.calendar import CalendarView
 from backoffice.catalogs import DocumentTypeView, StatusView, SupplierView
 from backoffice.home import StaffIndexView
 from backoffice.outbox import OutboxView
 from backoffice.settings import SettingsView
 from backoffice.staff import StaffView
+from backoffice.terms import TermRuleView
 from domain.response_headers import csp_nonce
 
 
@@ -44,9 +46,12 @@ def add_account_views(admin):
     admin.add_view(StatusView(name="Статусы", endpoint="statuses", category=catalogs))
     admin.add_view(DocumentTypeView(name="Типы документов", endpoint="document_types",
                                     category=catalogs))
+    admin.add_view(TermRuleView(name="Сроки", endpoint="terms", category=catalogs))
     administration = "Администрирование"
     admin.add_view(StaffView(name="Сотрудники", endpoint="staff", category=administration))
     admin.add_view(SettingsView(name="Настройки", endpoint="settings", category=administration))
+    admin.add_view(CalendarView(name="Производственный календарь", endpoint="calendar",
+                                category=administration))
     admin.add_view(AuditLogView(name="Журнал действий", endpoint="audit", category=administration))
     admin.add_view(OutboxView(name="Исходящие уведомления", endpoint="outbox",
                               category=administration))

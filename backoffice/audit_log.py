@@ -37,6 +37,9 @@ AUDIT_ACTIONS = {
     "document_type_created": "Добавлен тип документа",
     "document_type_updated": "Изменен тип документа",
     "notification_resent": "Повторная отправка уведомления",
+    "calendar_correction_created": "Внесена поправка в производственный календарь",
+    "calendar_correction_deleted": "Удалена поправка производственного календаря",
+    "term_rule_updated": "Изменен срок в справочнике «Сроки»",
 }
 
 

@@ -29,6 +29,7 @@ layout of its side (the back office's for staff under /backoffice, else the port
 or Russian JSON where the endpoint answers JSON. The walk ends with every identity
 still logged in, so that it really walked as each of them.
 """
+import datetime as dt
 import itertools
 import json
 import re
@@ -42,7 +43,7 @@ from wtforms.fields.core import UnboundField
 
 from domain.accounts import limits
 from domain.files import storage
-from models import Appeal, Document, Post, User
+from models import Appeal, CalendarCorrection, Document, Post, User
 from tests.appeal_factory import make_appeal, supplier
 from tests.casework_helpers import STAFF_PASSWORD
 from tests.conftest import make_staff
@@ -133,9 +134,12 @@ def world(app, database):
     # The newest staff account, whose ?id= the staff pages get: nobody logs in with it.
     make_staff(email="spare@kalinovsk-es.ru", role="grid")
     grid_document = Document.get((Document.appeal == sent.id) & (Document.party == "grid"))
+    correction = CalendarCorrection.create(date=dt.date(2026, 3, 10), is_working=False,
+                                           reason="Авария")
     return {"identities": identities, "pair": (str(person.id), str(sent.id)),
             "path": {"appeal_id": sent.id, "document_id": grid_document.id,
                      "user_id": User.by_email(COMPANY["email"]).id, "key": "personal_data",
+                     "correction_id": correction.id,
                      "token": "abc", "export_type": "csv", "filename": "backoffice.css"},
             # The draft's form is where delete_doc, remove_doc and the upload tokens go.
             "overrides": {"portal.edit_draft": {"appeal_id": draft.id}}}

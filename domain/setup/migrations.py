@@ -10,13 +10,14 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noq
 
 from domain.appeals import unread_index
 from domain.appeals.search_index import create_search_index, refresh_all_identities
-from domain.setup.seed import seed_catalogues
+from domain.setup.seed import seed_catalogues, seed_terms
 from domain.signing import awaiting
 from models import (
     ALL_MODELS,
     Appeal,
     AppealSeen,
     AppealUnread,
+    CalendarCorrection,
     Document,
     DocumentType,
     Notification,
@@ -24,6 +25,7 @@ from models import (
     SmsCode,
     StatusCatalog,
     StatusEvent,
+    TermRule,
     User,
     db,
     is_postgres,
@@ -191,6 +193,14 @@ def _refresh_applicant_texts(batch: int = 500):
         last = users[-1].id
 
 
+def add_calendar_and_terms(migrator):
+    """Version 9: calendar_correction (the administrator's corrections of the production
+    calendar) and term_rule («Сроки»), seeded. It needs nothing of step 8, and creates and
+    seeds only what is missing."""
+    db.create_tables([CalendarCorrection, TermRule], safe=True)
+    seed_terms()
+
+
 STEPS: list = [
     # version 1 is the initial schema, created from the models.
     add_search_index,  # 2
@@ -200,6 +210,7 @@ STEPS: list = [
     add_catalogue_codes,  # 6
     add_notification_secrets,  # 7
     add_applicant_to_search_text,  # 8
+    add_calendar_and_terms,  # 9
 ]
 
 LATEST = 1 + len(STEPS)

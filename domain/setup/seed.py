@@ -1,5 +1,6 @@
 """Reference data every installation starts with, and the demo data set."""
-from models import DocumentType, LegalDocument, Organization, StatusCatalog, db
+from domain.deadlines import terms as ev
+from models import DocumentType, LegalDocument, Organization, StatusCatalog, TermRule, db
 
 GRID_NAME = "ООО «Калиновские Электрические Сети»"
 
@@ -34,6 +35,76 @@ ORGANIZATION_DOC_TYPES = [
 ]
 DOC_TYPES = {DocumentType.APPLICANT: APPLICANT_DOC_TYPES,
              DocumentType.ORGANIZATION: ORGANIZATION_DOC_TYPES}
+
+RULES_861 = "Правил технологического присоединения (постановление Правительства РФ от " \
+    "27.12.2004 № 861)"
+ANNUL = "; при пропуске срока заявка может быть аннулирована"
+WD, MONTHS = TermRule.WORKING_DAYS, TermRule.CALENDAR_MONTHS
+GRID, APPLICANT = TermRule.GRID, TermRule.APPLICANT
+SMALL = "заявители пп. 12(1), 14 (до 150 кВт)"
+NEAR = "при соблюдении условия о расстоянии п. 16"
+CHECK_TEXT = "; проверьте по действующей редакции"
+# «Сроки» (code, step, who, starts on, ends on, length, unit, the case it is for, basis):
+# the issue's table; the code is what the clocks key on, the rest the administrator keeps.
+TERMS = [
+    ("notify_incomplete", "Уведомить заявителя о неполной заявке", GRID,
+     ev.APPLICATION_RECEIVED, ev.INCOMPLETE_NOTICE_OR_NEXT_STEP, 3, WD, "",
+     f"п. 15 {RULES_861}"),
+    ("complete_application", "Дополнить заявку недостающими сведениями", APPLICANT,
+     ev.INCOMPLETE_NOTICE, ev.MISSING_ITEMS_SENT, 20, WD, "", f"п. 15 {RULES_861}{ANNUL}"),
+    ("post_offer_small", "Разместить условия договора, технические условия и счет", GRID,
+     ev.COMPLETE_APPLICATION_RECEIVED, ev.OFFER_POSTED, 10, WD, SMALL,
+     f"пп. 103–105 {RULES_861}"),
+    ("pay_invoice_small", "Оплатить счет", APPLICANT, ev.INVOICE_POSTED, ev.PAYMENT_RECORDED,
+     5, WD, SMALL, f"пп. 105–106 {RULES_861}{ANNUL}"),
+    ("pay_invoice_small_public_buyer", "Оплатить счет", APPLICANT, ev.INVOICE_POSTED,
+     ev.PAYMENT_RECORDED, 15, WD, "покупатель по 44-ФЗ / 275-ФЗ (отметка в заявке)",
+     f"пп. 105–106 {RULES_861}{ANNUL}"),
+    ("send_contract", "Направить проект договора и технические условия", GRID,
+     ev.COMPLETE_APPLICATION_RECEIVED, ev.CONTRACT_POSTED, 20, WD, "прочие заявители",
+     f"п. 15 {RULES_861}"),
+    ("send_contract_temporary", "Направить проект договора и технические условия", GRID,
+     ev.COMPLETE_APPLICATION_RECEIVED, ev.CONTRACT_POSTED, 10, WD,
+     "временное технологическое присоединение (п. 13)", f"п. 15 {RULES_861}"),
+    ("sign_contract", "Подписать договор или направить мотивированный отказ", APPLICANT,
+     ev.CONTRACT_POSTED, ev.CONTRACT_SIGNED_OR_REFUSED, 10, WD, "прочие заявители",
+     f"п. 15 {RULES_861}"),
+    ("connect_small_near", "Осуществить технологическое присоединение", GRID,
+     ev.CONTRACT_CONCLUDED, ev.ACT_POSTED, 4, MONTHS,
+     f"физические лица до 15 кВт и заявители до 150 кВт {NEAR}",
+     f"подп. «б» п. 16 {RULES_861}{CHECK_TEXT}"),
+    ("connect_small", "Осуществить технологическое присоединение", GRID,
+     ev.CONTRACT_CONCLUDED, ev.ACT_POSTED, 6, MONTHS,
+     "физические лица до 15 кВт и заявители до 150 кВт без условия о расстоянии",
+     f"подп. «б» п. 16 {RULES_861}{CHECK_TEXT}"),
+    ("connect_670", "Осуществить технологическое присоединение", GRID,
+     ev.CONTRACT_CONCLUDED, ev.ACT_POSTED, 12, MONTHS, "до 670 кВт",
+     f"подп. «б» п. 16 {RULES_861}{CHECK_TEXT}"),
+    ("connect_above_670", "Осуществить технологическое присоединение", GRID,
+     ev.CONTRACT_CONCLUDED, ev.ACT_POSTED, 24, MONTHS, "свыше 670 кВт",
+     f"подп. «б» п. 16 {RULES_861}{CHECK_TEXT}"),
+    ("notify_supplier", "Направить акт гарантирующему поставщику", GRID, ev.ACT_POSTED,
+     ev.SUPPLIER_NOTIFIED, 2, WD, "", f"пп. 110–112 {RULES_861}"),
+    ("post_supply_contract", "Разместить договор энергоснабжения", TermRule.SUPPLIER,
+     ev.SUPPLIER_APPLICATION_RECEIVED, ev.SUPPLY_CONTRACT_POSTED, 10, WD, "",
+     "п. 39(3) Основных положений функционирования розничных рынков электрической энергии "
+     "(постановление Правительства РФ от 04.05.2012 № 442)"),
+    ("answer_message", "Ответить на сообщение", TermRule.RECIPIENT, ev.MESSAGE_RECEIVED,
+     ev.FIRST_REPLY, 15, WD, "", "Срок устанавливает сетевая организация"),
+]
+
+
+def seed_terms():
+    """The «Сроки» rows, each found by its code; a row already there keeps the name, length
+    and basis the administrator gave it."""
+    have = {code for (code,) in TermRule.select(TermRule.code).tuples()}
+    for order, (code, name, who, starts, ends, length, unit, applies_to, basis) in \
+            enumerate(TERMS):
+        if code not in have:
+            TermRule.create(code=code, name=name, who=who, starts_on=starts, ends_on=ends,
+                            length=length, unit=unit, applies_to=applies_to,
+                            legal_basis=basis, sort_order=order)
+
 
 PERSONAL_DATA_HTML = """
 <p>Я, действуя свободно, своей волей и в своем интересе, в соответствии с Федеральным законом
@@ -99,6 +170,7 @@ def seed_reference_data():
     """Statuses, document types, consent texts and the grid company; idempotent."""
     with db.atomic():
         seed_catalogues()
+        seed_terms()
         for key, title, body in (
                 (LegalDocument.PERSONAL_DATA, "Согласие на обработку персональных данных",
                  PERSONAL_DATA_HTML),

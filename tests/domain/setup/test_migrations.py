@@ -4,6 +4,7 @@ import datetime as dt
 import pytest
 
 from domain.appeals import listing, payments, read_marks, search_index, unread_index
+from domain.deadlines import calendar
 from domain.setup import migrations, seed
 from domain.setup.migrations import LATEST, SchemaVersion, upgrade
 from domain.signing import awaiting
@@ -12,12 +13,14 @@ from models import (
     Appeal,
     AppealSeen,
     AppealUnread,
+    CalendarCorrection,
     Document,
     DocumentType,
     Notification,
     Organization,
     StatusCatalog,
     StatusEvent,
+    TermRule,
     User,
     db,
     is_postgres,
@@ -44,9 +47,17 @@ def _intact() -> bool:
     return is_postgres() or db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
+def _make_it_look_like_version_8():
+    """Undo what version 9 added: calendar_correction, term_rule."""
+    db.execute_sql("DROP TABLE calendar_correction")
+    db.execute_sql("DROP TABLE term_rule")
+    SchemaVersion.update(version=8).execute()
+
+
 def _make_it_look_like_version_7():
     """Undo what version 8 added: the applicant's identity in each appeal's search text
-    (the appeal's own texts alone, as version 7 wrote them)."""
+    (the appeal's own texts alone, as version 7 wrote them), after what version 9 added."""
+    _make_it_look_like_version_8()
     for appeal in Appeal.select(Appeal.id, Appeal.search_text):
         own = appeal.search_text.partition(search_index.IDENTITY_END)[2]
         Appeal.update(search_text=own).where(Appeal.id == appeal.id).execute()
@@ -54,7 +65,7 @@ def _make_it_look_like_version_7():
 
 
 def _make_it_look_like_version_6():
-    """Undo what versions 8 and 7 added: notification.secrets."""
+    """Undo what versions 9, 8 and 7 added."""
     _make_it_look_like_version_7()
     db.execute_sql("ALTER TABLE notification DROP COLUMN secrets")
     SchemaVersion.update(version=6).execute()
@@ -172,6 +183,18 @@ def test_version_7_database_finds_appeals_by_their_applicant(app):
         texts = [a.search_text for a in Appeal.select().order_by(Appeal.id)]
         migrations.add_applicant_to_search_text(None)  # the step again: nothing changes
         assert [a.search_text for a in Appeal.select().order_by(Appeal.id)] == texts
+
+
+def test_version_8_database_gets_the_calendar_corrections_and_the_seeded_terms(app):
+    with app.app_context(), db.connection_context():
+        fresh = _schema()
+        _make_it_look_like_version_8()
+        assert upgrade() == (8, LATEST)
+        assert _schema() == fresh and _intact()
+        CalendarCorrection.create(date=dt.date(2026, 3, 10), is_working=False, reason="Авария")
+        assert not calendar.is_working_day(dt.date(2026, 3, 10))
+        assert [t.code for t in TermRule.select().order_by(TermRule.sort_order)] == [
+            row[0] for row in seed.TERMS]
 
 
 def test_version_3_database_gets_its_unread_marks_filled(app):
