@@ -5,7 +5,7 @@ latest version; an existing one runs, in order, the steps it has not seen yet.
 To change the schema: edit the model, then append a step to STEPS that brings an
 existing database to the same shape (migrator.add_column, add_index, ...).
 """
-from peewee import CharField, IntegerField, Model
+from peewee import CharField, IntegerField, Model, fn
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noqa: F401
 
 from domain.appeals import unread_index
@@ -22,6 +22,7 @@ from models import (
     DocumentType,
     Notification,
     Organization,
+    Signature,
     SmsCode,
     StatusCatalog,
     StatusEvent,
@@ -201,6 +202,23 @@ def add_calendar_and_terms(migrator):
     seed_terms()
 
 
+def drop_contract_signatures_on_offer_path(migrator):
+    """Version 10: a contract placed before the back office refused it with «требуется
+    подпись заявителя» on a п.14 / п.12(1) application (paying the invoice concludes it)
+    no longer asks the applicant to sign, unless they already signed it; the awaiting
+    triggers follow."""
+    signed = Signature.select(Signature.id).where((Signature.document == Document.id)
+                                                  & (Signature.side == "applicant"))
+    offer_path = Appeal.select(Appeal.id).where((Appeal.kind == Appeal.TP)
+                                                & (Appeal.complies == True))  # noqa: E712
+    (Document.update(needs_applicant_signature=False)
+     .where((Document.type_code == DocumentType.CONTRACT)
+            & (Document.party != "applicant")
+            & Document.needs_applicant_signature
+            & Document.appeal.in_(offer_path) & ~fn.EXISTS(signed))
+     .execute())
+
+
 STEPS: list = [
     # version 1 is the initial schema, created from the models.
     add_search_index,  # 2
@@ -211,6 +229,7 @@ STEPS: list = [
     add_notification_secrets,  # 7
     add_applicant_to_search_text,  # 8
     add_calendar_and_terms,  # 9
+    drop_contract_signatures_on_offer_path,  # 10
 ]
 
 LATEST = 1 + len(STEPS)

@@ -18,6 +18,7 @@ from models import (
     DocumentType,
     Notification,
     Organization,
+    Signature,
     StatusCatalog,
     StatusEvent,
     TermRule,
@@ -47,8 +48,14 @@ def _intact() -> bool:
     return is_postgres() or db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
+def _make_it_look_like_version_9():
+    """Version 10 only changes rows (the offer path's contracts): nothing to undo."""
+    SchemaVersion.update(version=9).execute()
+
+
 def _make_it_look_like_version_8():
-    """Undo what version 9 added: calendar_correction, term_rule."""
+    """Undo what versions 10 and 9 added: calendar_correction, term_rule."""
+    _make_it_look_like_version_9()
     db.execute_sql("DROP TABLE calendar_correction")
     db.execute_sql("DROP TABLE term_rule")
     SchemaVersion.update(version=8).execute()
@@ -195,6 +202,36 @@ def test_version_8_database_gets_the_calendar_corrections_and_the_seeded_terms(a
         assert not calendar.is_working_day(dt.date(2026, 3, 10))
         assert [t.code for t in TermRule.select().order_by(TermRule.sort_order)] == [
             row[0] for row in seed.TERMS]
+
+
+def _contract(appeal: Appeal, name: str, *, type_code=DocumentType.CONTRACT) -> Document:
+    """An organisation's document asking for the applicant's signature, placed as the back
+    office could before version 10."""
+    return Document.create(appeal=appeal, party="grid", organization=appeal.organization_id,
+                           doc_type=name, type_code=type_code, file_name=f"{name}.pdf",
+                           size=1, sha256="0" * 64, storage_key=f"key-{appeal.id}-{name}",
+                           needs_applicant_signature=True)
+
+
+def test_version_9_database_stops_asking_for_the_applicant_signature_on_offer_contracts(app):
+    """On a п.14 / п.12(1) application the contract is concluded by paying the invoice:
+    the upgrade stops asking for a signature nobody gave; a contract the applicant signed
+    already, a contract of another path and other documents keep theirs."""
+    with db.connection_context():
+        person = applicant_user("offer@example.ru")
+        offer = sent_appeal(person, complies=True)
+        other = sent_appeal(person, complies=False)
+        waiting = _contract(offer, "Договор")
+        signed = _contract(offer, "Договор подписанный")
+        Signature.create(document=signed, signer=person, side="applicant", kind=Signature.PEP)
+        supply = _contract(offer, "Договор энергоснабжения",
+                           type_code=DocumentType.SUPPLY_CONTRACT)
+        regular = _contract(other, "Договор")
+        _make_it_look_like_version_9()
+        assert upgrade() == (9, LATEST)
+        needs = {d.id: d.needs_applicant_signature for d in Document.select()}
+        assert needs == {waiting.id: False, signed.id: True, supply.id: True, regular.id: True}
+        assert Document.get_by_id(waiting.id).awaiting is None
 
 
 def test_version_3_database_gets_its_unread_marks_filled(app):
