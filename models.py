@@ -603,10 +603,31 @@ class TermRule(BaseModel):
         return self.name
 
 
+class AppealTerm(BaseModel):
+    """One running or past term of an appeal: a TermRule (by code) started by an event of
+    the appeal and ended by another (domain/deadlines/clocks.py). Stored, so lists and
+    boards read due dates instead of counting working days per request."""
+    OPEN, DONE, CANCELLED = "open", "done", "cancelled"  # cancelled: annulled or archived
+    appeal = ForeignKeyField(Appeal, backref="terms", on_delete="CASCADE")
+    rule_code = CharField(max_length=64)  # TermRule.code: the texts may change, codes do not
+    who = CharField(max_length=16)  # TermRule.GRID / APPLICANT / SUPPLIER
+    # The supplier that must act when `who` is a supplier (or a message went to one).
+    organization = ForeignKeyField(Organization, null=True, on_delete="RESTRICT")
+    started_at = DateTimeField()  # the event's moment (UTC)
+    due_at = DateTimeField()  # the exclusive end (calendar.term_ends_at), stored as UTC
+    ended_at = DateTimeField(null=True)
+    state = CharField(max_length=16, default=OPEN)
+
+    class Meta:
+        # The open terms by due date (boards, reminders, «просрочено»); the appeal's
+        # terms come from the FK's own index.
+        indexes = ((("state", "due_at"), False),)
+
+
 ALL_MODELS = [Organization, User, LegalDocument, Consent, Setting, LoginAttempt, AuditLog,
               StatusCatalog, DocumentType, Appeal, Post, StatusEvent, Document, Signature,
               SmsCode, Notification, AppealSeen, AppealUnread, CalendarCorrection,
-              TermRule]
+              TermRule, AppealTerm]
 
 
 def audit(action: str, *, actor=None, obj=None, details: str = "", ip: str = ""):

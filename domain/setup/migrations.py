@@ -10,11 +10,13 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noq
 
 from domain.appeals import unread_index
 from domain.appeals.search_index import create_search_index, refresh_all_identities
+from domain.deadlines import calendar, clocks
 from domain.setup.seed import seed_catalogues, seed_terms
 from domain.signing import awaiting
 from models import (
     ALL_MODELS,
     Appeal,
+    AppealTerm,
     AppealSeen,
     AppealUnread,
     CalendarCorrection,
@@ -22,6 +24,7 @@ from models import (
     DocumentType,
     Notification,
     Organization,
+    Post,
     Signature,
     SmsCode,
     StatusCatalog,
@@ -219,6 +222,49 @@ def drop_contract_signatures_on_offer_path(migrator):
      .execute())
 
 
+def add_appeal_terms(migrator):
+    """Version 11: appeal_term, the stored terms of the appeals (domain/deadlines/clocks.py).
+
+    What the history tells cheaply is started: the grid company's first step of each active
+    ТП application where it has placed none of that step's documents yet, and the answer
+    of each active message nobody has replied to, both counted from the moment it was sent.
+    Later steps of the appeals open now start with their next events."""
+    db.create_tables([AppealTerm], safe=True)
+    if AppealTerm.select().exists():
+        return
+    in_force = calendar.current()
+    rules = {r.code: r for r in TermRule.select()}
+    orgs = {o.id: o for o in Organization.select()}
+    rows = [_history_term(appeal, rules[code], in_force, orgs)
+            for appeal, code in _history_steps()]
+    for start in range(0, len(rows), 500):
+        AppealTerm.insert_many(rows[start:start + 500]).execute()
+
+
+def _history_steps():
+    """(appeal, rule code) of the active appeals whose first term is still running."""
+    grid_docs = Document.select(Document.id).where(
+        (Document.appeal == Appeal.id) & (Document.party == "grid")
+        & Document.type_code.in_([DocumentType.CONTRACT, DocumentType.TECHNICAL_CONDITIONS]))
+    replies = Post.select(Post.id).where((Post.appeal == Appeal.id) & (Post.side != Post.APPLICANT))
+    active = (Appeal.select(Appeal.id, Appeal.kind, Appeal.complies, Appeal.scheme,
+                            Appeal.sent_at, Appeal.organization)
+              .where((Appeal.state == Appeal.ACTIVE) & Appeal.sent_at.is_null(False)))
+    for appeal in active.where((Appeal.kind == Appeal.TP) & ~fn.EXISTS(grid_docs)).iterator():
+        yield appeal, clocks.contract_step(appeal)
+    for appeal in active.where((Appeal.kind == Appeal.MESSAGE) & ~fn.EXISTS(replies)).iterator():
+        yield appeal, clocks.ANSWER_MESSAGE
+
+
+def _history_term(appeal: Appeal, rule: TermRule, in_force, orgs: dict) -> dict:
+    """The row of a term started when the appeal was sent (a message's by its addressee)."""
+    who, org_id = (clocks.acting(orgs[appeal.organization_id])
+                   if appeal.kind == Appeal.MESSAGE else (rule.who, None))
+    return {"appeal": appeal.id, "rule_code": rule.code, "who": who, "organization": org_id,
+            "started_at": appeal.sent_at, "state": AppealTerm.OPEN,
+            "due_at": clocks.due_at(rule, appeal.sent_at, in_force)}
+
+
 STEPS: list = [
     # version 1 is the initial schema, created from the models.
     add_search_index,  # 2
@@ -230,6 +276,7 @@ STEPS: list = [
     add_applicant_to_search_text,  # 8
     add_calendar_and_terms,  # 9
     drop_contract_signatures_on_offer_path,  # 10
+    add_appeal_terms,  # 11
 ]
 
 LATEST = 1 + len(STEPS)

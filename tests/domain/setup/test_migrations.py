@@ -12,6 +12,7 @@ from models import (
     ALL_MODELS,
     Appeal,
     AppealSeen,
+    AppealTerm,
     AppealUnread,
     CalendarCorrection,
     Document,
@@ -48,8 +49,16 @@ def _intact() -> bool:
     return is_postgres() or db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
+def _make_it_look_like_version_10():
+    """Undo what version 11 added: appeal_term."""
+    db.execute_sql("DROP TABLE appeal_term")
+    SchemaVersion.update(version=10).execute()
+
+
 def _make_it_look_like_version_9():
-    """Version 10 only changes rows (the offer path's contracts): nothing to undo."""
+    """Undo what version 11 added; version 10 only changes rows (the offer path's
+    contracts): nothing more to undo."""
+    _make_it_look_like_version_10()
     SchemaVersion.update(version=9).execute()
 
 
@@ -316,3 +325,37 @@ def test_upgraded_database_still_works(app, client, auth):
     if not is_postgres():
         with db.connection_context():
             db.execute_sql("INSERT INTO appeal_fts(appeal_fts) VALUES('integrity-check')")
+
+
+def test_version_10_database_starts_the_running_first_terms_from_the_history(app):
+    """The step starts what the history tells: the grid company's first step where it has
+    placed none of its documents, the answer of an unanswered message; nothing for an
+    appeal whose step was taken, nor for an archived one."""
+    sent = dt.datetime(2025, 12, 30, 9, 0)  # 12:00 in Moscow
+    with app.app_context(), db.connection_context():
+        person = applicant_user("history@example.ru")
+        gp = supplier(0)
+        offer = sent_appeal(person, complies=True, when=sent)
+        temporary = sent_appeal(person, scheme="temporary", when=sent)
+        answered = sent_appeal(person, when=sent)
+        _contract(answered, "Договор")
+        archived = sent_appeal(person, when=sent)
+        Appeal.update(state=Appeal.ARCHIVE).where(Appeal.id == archived.id).execute()
+        to_supplier = sent_appeal(person, Appeal.MESSAGE, organization=gp, subject="Вопрос",
+                                  when=sent)
+        fresh = _schema()
+        _make_it_look_like_version_10()
+        assert upgrade() == (10, LATEST)
+        assert _schema() == fresh and _intact()
+        terms = {(t.appeal_id, t.rule_code, t.who, t.organization_id, t.state): t.due_at
+                 for t in AppealTerm.select()}
+        # the new year's holidays run to 11.01.2026: the 10th working day after 30.12.2025
+        # is 23.01.2026, the 15th 30.01.2026; each ends at the Moscow midnight (21:00 UTC)
+        assert terms == {
+            (offer.id, "post_offer_small", "grid", None, "open"): dt.datetime(2026, 1, 23, 21),
+            (temporary.id, "send_contract_temporary", "grid", None, "open"):
+                dt.datetime(2026, 1, 23, 21),
+            (to_supplier.id, "answer_message", "supplier", gp.id, "open"):
+                dt.datetime(2026, 1, 30, 21)}
+        migrations.add_appeal_terms(None)  # the step again: nothing doubled
+        assert AppealTerm.select().count() == 3

@@ -1,0 +1,227 @@
+"""The clocks of the appeals: the terms of «Сроки» (TermRule) each event of an appeal starts
+and ends, stored as AppealTerm rows.
+
+The domain operations call one function here per event, inside their own transaction, with
+the event's moment: a ТП application or a message sent, the applicant writing, an
+organisation's reply, a document placed, the contract concluded or signed, the act sent to
+the supplier, the appeal annulled or archived. Which row of the catalogue starts follows
+the appeal's facts (the п.14 / п.12(1) offer path, the scheme, the power, the supplier).
+Each call takes the calendar in force once (calendar.current()).
+
+Not yet: the «Заявка неполная» loop (п.15: notify_incomplete ends only when the next step's
+documents are posted, complete_application never starts), the 15 working days of a buyer
+under 44-ФЗ / 275-ФЗ (no such tick on the application: pay_invoice_small applies), the
+4-month п.16 term (the distance condition is not known: connect_small applies), and the
+recompute of open terms after a calendar correction (a correction changes the terms
+started after it).
+"""
+import datetime as dt
+
+from domain.appeals.rules import offer_path
+from domain.deadlines import calendar
+from domain.deadlines.terms import due_date
+from models import Appeal, AppealTerm, Document, DocumentType, Organization, TermRule
+
+NOTIFY_INCOMPLETE = "notify_incomplete"
+POST_OFFER_SMALL, PAY_INVOICE_SMALL = "post_offer_small", "pay_invoice_small"
+PAY_INVOICE_PUBLIC = "pay_invoice_small_public_buyer"
+SEND_CONTRACT, SEND_CONTRACT_TEMPORARY = "send_contract", "send_contract_temporary"
+SIGN_CONTRACT = "sign_contract"
+CONNECT_SMALL_NEAR, CONNECT_SMALL = "connect_small_near", "connect_small"
+CONNECT_670, CONNECT_ABOVE_670 = "connect_670", "connect_above_670"
+CONNECT_CODES = (CONNECT_SMALL_NEAR, CONNECT_SMALL, CONNECT_670, CONNECT_ABOVE_670)
+NOTIFY_SUPPLIER, POST_SUPPLY_CONTRACT = "notify_supplier", "post_supply_contract"
+ANSWER_MESSAGE = "answer_message"
+
+# The grid company's documents that make up a step: the offer of п.103–105, the draft
+# contract with ТУ of п.15.
+OFFER_DOCUMENTS = frozenset({DocumentType.CONTRACT, DocumentType.TECHNICAL_CONDITIONS,
+                             DocumentType.INVOICE})
+CONTRACT_DOCUMENTS = frozenset({DocumentType.CONTRACT, DocumentType.TECHNICAL_CONDITIONS})
+
+
+# Which row applies -----------------------------------------------------------------
+
+def contract_step(appeal: Appeal) -> str:
+    """The grid company's first step on a complete application: the offer (п.14 / п.12(1))
+    or the draft contract (10 working days for a temporary connection, else 20)."""
+    if offer_path(appeal):
+        return POST_OFFER_SMALL
+    return SEND_CONTRACT_TEMPORARY if appeal.scheme == "temporary" else SEND_CONTRACT
+
+
+def applicant_step(appeal: Appeal) -> str:
+    """The applicant's step once the grid company's documents are posted: paying the invoice
+    on the offer path, else signing the contract (or refusing with reasons)."""
+    return PAY_INVOICE_SMALL if offer_path(appeal) else SIGN_CONTRACT
+
+
+def connect_step(appeal: Appeal) -> str:
+    """The п.16 «б» row by the power category: up to 150 kW the 6 months (the 4 months need
+    the distance condition, which the application does not tell), above 150 kW the year of
+    «до 670 кВт» (the form stops at «>150 кВт»: the shorter term, so it is never missed
+    unseen)."""
+    return CONNECT_670 if appeal.power == "gt150" else CONNECT_SMALL
+
+
+def step_documents(appeal: Appeal) -> frozenset:
+    """The type codes the grid company posts to end its first step."""
+    return OFFER_DOCUMENTS if offer_path(appeal) else CONTRACT_DOCUMENTS
+
+
+# Storing -----------------------------------------------------------------------------
+
+def due_at(rule: TermRule, moment: dt.datetime, in_force: calendar.WorkingCalendar) -> dt.datetime:
+    """The exclusive end of the rule's term for an event at `moment` (naive UTC), as the
+    models store it: the Moscow midnight after the term's last day, in UTC."""
+    last_day = due_date(rule, calendar.moscow_date(moment), in_force)
+    return calendar.end_of_day(last_day).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+ANY = object()  # _Event.end: the terms of every organisation
+
+
+class _Event:
+    """One event of an appeal: its moment, the calendar in force, the catalogue (read once,
+    when a term starts)."""
+
+    def __init__(self, appeal: Appeal, now: dt.datetime):
+        self.appeal, self.now = appeal, now
+        self.in_force = calendar.current()
+        self._rules = None
+
+    def rule(self, code: str) -> TermRule:
+        if self._rules is None:
+            self._rules = {r.code: r for r in TermRule.select()}
+        return self._rules[code]
+
+    def start(self, code: str, *, who: str | None = None, organization=None,
+              once: bool = True) -> AppealTerm | None:
+        """Start the term (once per appeal unless once=False; then once while one is open
+        for the same organisation)."""
+        rule = self.rule(code)
+        terms = AppealTerm.select().where((AppealTerm.appeal == self.appeal.id)
+                                          & (AppealTerm.rule_code == code))
+        if not once:
+            terms = terms.where((AppealTerm.state == AppealTerm.OPEN)
+                                & _same_organization(organization))
+        if terms.exists():
+            return None
+        return AppealTerm.create(appeal=self.appeal.id, rule_code=code, who=who or rule.who,
+                                 organization=organization, started_at=self.now,
+                                 due_at=due_at(rule, self.now, self.in_force))
+
+    def end(self, *codes, organization=ANY, state: str = AppealTerm.DONE) -> int:
+        """End the open terms of these codes (every code when none is given), of that
+        organisation when given (None: the grid company's)."""
+        condition = ((AppealTerm.appeal == self.appeal.id) & (AppealTerm.state == AppealTerm.OPEN))
+        if codes:
+            condition &= AppealTerm.rule_code.in_(codes)
+        if organization is not ANY:
+            condition &= _same_organization(organization)
+        return (AppealTerm.update(state=state, ended_at=self.now).where(condition).execute())
+
+
+def _same_organization(organization):
+    """Terms of a supplier are the supplier's; the grid company's carry no organisation."""
+    org_id = getattr(organization, "id", organization)
+    return AppealTerm.organization.is_null() if org_id is None else \
+        (AppealTerm.organization == org_id)
+
+
+def acting(organization: Organization | None) -> tuple[str, int | None]:
+    """(who, organisation id kept on the term) of an organisation that must act."""
+    if organization is not None and organization.kind == Organization.SUPPLIER:
+        return TermRule.SUPPLIER, organization.id
+    return TermRule.GRID, None
+
+
+# The events ----------------------------------------------------------------------------
+
+def application_sent(appeal: Appeal, now: dt.datetime):
+    """A ТП application received (complete, as long as «Заявка неполная» is not built): the
+    grid company's п.15 notice term and its first step; the supplier's supply contract
+    when the application names one."""
+    event = _Event(appeal, now)
+    event.start(NOTIFY_INCOMPLETE)
+    event.start(contract_step(appeal))
+    if appeal.supplier_id:
+        event.start(POST_SUPPLY_CONTRACT, organization=appeal.supplier_id)
+
+
+def message_received(appeal: Appeal, organization: Organization, now: dt.datetime):
+    """The applicant's message (a sent message or a post in a thread) to `organization`:
+    its answer term, unless one is running already."""
+    who, org_id = acting(organization)
+    _Event(appeal, now).start(ANSWER_MESSAGE, who=who, organization=org_id, once=False)
+
+
+def organization_replied(appeal: Appeal, organization: Organization, now: dt.datetime):
+    """An organisation's reply in the thread answers the applicant's messages to it."""
+    _who, org_id = acting(organization)
+    _Event(appeal, now).end(ANSWER_MESSAGE, organization=org_id)
+
+
+def document_placed(appeal: Appeal, document: Document, organization: Organization,
+                    now: dt.datetime):
+    """An organisation's document of a coded type: the grid company's step documents end
+    the п.15 notice term, and once all of them are posted its step, starting the
+    applicant's; the act ends the п.16 term and starts the supplier's notice; the
+    supplier's supply contract ends its term."""
+    event = _Event(appeal, now)
+    who, org_id = acting(organization)
+    code = document.type_code
+    if who == TermRule.SUPPLIER:
+        if code == DocumentType.SUPPLY_CONTRACT:
+            event.end(POST_SUPPLY_CONTRACT, organization=org_id)
+        return
+    if appeal.kind != Appeal.TP:
+        return
+    needed = step_documents(appeal)
+    if code in needed:
+        event.end(NOTIFY_INCOMPLETE)
+        if needed <= _grid_document_codes(appeal):
+            event.end(contract_step(appeal))
+            event.start(applicant_step(appeal))
+    elif code == DocumentType.ACT_OF_CONNECTION:
+        event.end(NOTIFY_INCOMPLETE, *CONNECT_CODES)
+        if appeal.supplier_id:
+            event.start(NOTIFY_SUPPLIER)
+
+
+def _grid_document_codes(appeal: Appeal) -> set:
+    return {code for (code,) in Document.select(Document.type_code)
+            .where((Document.appeal == appeal.id) & (Document.party == "grid")
+                   & Document.type_code.is_null(False)).distinct().tuples()}
+
+
+def contract_concluded(appeal: Appeal, now: dt.datetime):
+    """«Договор заключен» (the payment recorded on the offer path, the status set by a
+    clerk, the applicant's signature elsewhere): the applicant's step ends, the п.16 term of
+    the connection starts."""
+    if appeal.kind != Appeal.TP:
+        return
+    event = _Event(appeal, now)
+    event.end(PAY_INVOICE_SMALL, PAY_INVOICE_PUBLIC, SIGN_CONTRACT)
+    if not AppealTerm.select().where((AppealTerm.appeal == appeal.id)
+                                     & AppealTerm.rule_code.in_(CONNECT_CODES)).exists():
+        event.start(connect_step(appeal))
+
+
+def contract_signed(appeal: Appeal, document: Document, now: dt.datetime):
+    """The applicant signed the grid company's contract: off the offer path that concludes
+    it (п.15)."""
+    if document.type_code == DocumentType.CONTRACT and document.party == "grid" \
+            and not offer_path(appeal):
+        contract_concluded(appeal, now)
+
+
+def act_sent_to_supplier(appeal: Appeal, now: dt.datetime):
+    """The signed act of connection went to the supplier named in the application."""
+    _Event(appeal, now).end(NOTIFY_SUPPLIER)
+
+
+def appeal_closed(appeal: Appeal, now: dt.datetime):
+    """Annulled or archived: every open term stops (returning from the archive restarts
+    none)."""
+    _Event(appeal, now).end(state=AppealTerm.CANCELLED)
