@@ -25,6 +25,7 @@ from domain.appeals.access import (
 from domain.appeals.filing import DEFAULT_DOC_TYPE
 from domain.appeals.rules import BODY_MISSING, contract_unsigned_text, offer_path
 from domain.client_info import client_ip
+from domain.deadlines import clocks
 from domain.errors import Refusal
 from domain.files import uploads
 from domain.links import portal_link
@@ -165,9 +166,19 @@ def add_status(appeal: Appeal, clerk: User, text: str) -> StatusEvent:
         appeal.new_status_for_applicant = True
         _touch(appeal, now, status=event)
         appeal.save()
+        _status_clocks(appeal, event)
         audit("appeal_status", actor=clerk, obj=appeal, details=text, ip=client_ip())
         _notify(appeal, "appeal_status", status=text)
     return event
+
+
+def _status_clocks(appeal: Appeal, event: StatusEvent):
+    """What a catalogue status does to the terms: «Договор заключен» starts the connection's,
+    «Заявка аннулирована» stops them all."""
+    if event.code == StatusCatalog.CONTRACT_CONCLUDED:
+        clocks.contract_concluded(appeal, event.created_at)
+    elif event.code == StatusCatalog.ANNULLED:
+        clocks.appeal_closed(appeal, event.created_at)
 
 
 def add_staff_post(appeal: Appeal, clerk: User, body_html: str, files=()) -> Post:
@@ -195,6 +206,7 @@ def add_staff_post(appeal: Appeal, clerk: User, body_html: str, files=()) -> Pos
             appeal.new_post_for_applicant = True
             _touch(appeal, now)  # the post is saved: refresh_search reads it
             appeal.save()
+            clocks.organization_replied(appeal, org, now)
             audit("appeal_post", actor=clerk, obj=appeal,
                   details=f"ответ{'; файлы: ' + ', '.join(names) if names else ''}", ip=client_ip())
             _notify(appeal, "appeal_post", text=html_to_text(body), files=names,
@@ -241,6 +253,7 @@ def place_document(appeal: Appeal, clerk: User, file, doc_type: str,
             doc_type=doc_type, needs_applicant_signature=needs_applicant_signature)
         _touch(appeal, document.created_at)
         appeal.save()
+        clocks.document_placed(appeal, document, org, document.created_at)
         audit("appeal_document", actor=clerk, obj=appeal,
               details=f"{doc_type}: {document.file_name}"
                       f"{' (требуется подпись заявителя)' if needs_applicant_signature else ''}",
@@ -275,6 +288,8 @@ def _move(appeal: Appeal, clerk: User, state: str) -> Appeal:
         appeal.new_status_for_applicant = True
         _touch(appeal, now, status=event)
         appeal.save()
+        if state == Appeal.ARCHIVE:
+            clocks.appeal_closed(appeal, now)
         audit("appeal_archive" if state == Appeal.ARCHIVE else "appeal_unarchive",
               actor=clerk, obj=appeal, ip=client_ip())
         _notify(appeal, "appeal_status", status=text)

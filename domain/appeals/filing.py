@@ -16,6 +16,7 @@ from domain.appeals.rules import (
     confirmation_help,
     message_subject,
 )
+from domain.deadlines import clocks
 from domain.errors import Refusal
 from domain.files import storage, uploads
 from domain.links import backoffice_link
@@ -251,6 +252,10 @@ def send_appeal(appeal: Appeal) -> Appeal:
         appeal.last_status, appeal.last_status_kind = status, StatusEvent.SENT
         search_index.refresh_search_text(appeal)
         appeal.save()
+        if appeal.kind == Appeal.TP:
+            clocks.application_sent(appeal, now)
+        else:
+            clocks.message_received(appeal, appeal.organization, now)
         _notify_organizations(appeal, "org_new_appeal", post=post,
                               text=html_to_text(body), documents=documents)
     return appeal
@@ -284,6 +289,7 @@ def add_applicant_post(appeal: Appeal, applicant, body_html: str, files=()) -> P
                                body_html=body, created_at=now)
             documents = attach_stored(appeal, applicant, items, post=post)
             _touch(appeal, now)
+            clocks.message_received(appeal, appeal.organization, now)
             _notify_organizations(appeal, "org_applicant_activity", post=post,
                                   text=html_to_text(body), documents=documents)
     return post

@@ -15,12 +15,16 @@ import calendar as month_calendar
 import datetime as dt
 from functools import lru_cache
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import holidays
 from holidays.countries.russia import RussiaStaticHolidays
 
-from domain.formatting import MOSCOW
 from models import CalendarCorrection, fn
+
+# The Rules count in Moscow time (the same zone domain.formatting shows times in; not
+# imported from there: formatting reaches the signing code, which starts the clocks).
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 # Kinds of day, as the «Производственный календарь» page marks them.
 WORKDAY, WEEKEND, HOLIDAY, WORKING_WEEKEND = "workday", "weekend", "holiday", "working_weekend"

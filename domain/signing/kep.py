@@ -10,6 +10,7 @@ import os
 from flask import current_app, has_app_context, url_for
 
 from domain.appeals.access import acting_organization, visible_to
+from domain.deadlines import clocks
 from domain.files import storage
 from domain.signing import cades
 from domain.signing.notices import (
@@ -199,12 +200,14 @@ def sign_kep(document: Document, signer: User, sig_bytes: bytes, *, ip: str = ""
                 evidence=json.dumps(evidence, ensure_ascii=False), sig_storage_key=key)
             if side == "applicant":
                 applicant_touched(appeal, now)
+                clocks.contract_signed(appeal, document, now)
                 notify_organization_of_applicant(appeal, document, signer, Signature.KEP, now)
             else:
                 staff_touched(appeal, now)
                 notify_applicant_of_organization(appeal, document, organization, now)
                 if side == "grid" and document.type_code == DocumentType.ACT_OF_CONNECTION:
                     notify_supplier_of_act(appeal, document, now)
+                    clocks.act_sent_to_supplier(appeal, now)
             audit("document_signed", actor=signer, obj=appeal, ip=ip,
                   details=f"КЭП ({SIDE_LABELS[side]}): {document.doc_type} «{document.file_name}», "
                           f"сертификат {report.signer_subject.get('CN', '')}, № {report.serial}")

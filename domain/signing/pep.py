@@ -9,6 +9,7 @@ import secrets
 
 from flask import current_app
 
+from domain.deadlines import clocks
 from domain.files import storage
 from domain.outbox import notify
 from domain.outbox.secrets import placeholder
@@ -243,6 +244,8 @@ def sign_pep(documents, user: User, code: str, ip: str = "", user_agent: str = "
                 document=doc, signer=user, side="applicant", kind=Signature.PEP, signed_at=now,
                 evidence=json.dumps(evidence, ensure_ascii=False)))
         applicant_touched(appeal, now)
+        for doc in documents:
+            clocks.contract_signed(appeal, doc, now)
         audit("document_signed", actor=user, obj=appeal, ip=ip,
               details="ПЭП: " + ", ".join(f"{d.doc_type} «{d.file_name}»" for d in documents))
         for doc in documents:
