@@ -23,6 +23,7 @@ from backoffice.forms import (
 from backoffice.scoping import appeal_or_404, document_or_404
 from backoffice.signing import page_signing
 from domain.appeals import access, casework, read_marks, rules
+from domain.deadlines import timeline
 from domain.errors import Refusal
 from domain.files import serving
 from domain.signing import state
@@ -79,6 +80,7 @@ class AppealView(AppealListView):
             comment_html=clean_html(appeal.comment_html),
             can=lambda action: access.may(current_user, appeal, action),
             unread=read_marks.unread_for_staff(appeal, current_user),
+            terms=timeline.staff_timeline(appeal, current_user),
             **_unsigned_contract(appeal, applicant, doc_types),
             **page_signing(appeal, documents, signatures, events, current_user))
         return html, status

@@ -13,6 +13,7 @@ from flask_login import current_user
 from domain.appeals import filing as appeal_domain
 from domain.appeals import read_marks
 from domain.appeals.listing import ListParams
+from domain.deadlines import timeline
 from domain.errors import Refusal
 from domain.text import clean_html
 from models import Appeal, Document, Organization, Post, StatusEvent
@@ -68,7 +69,7 @@ def page_context(appeal: Appeal) -> dict:
     awaiting = [d for _title, docs in groups for d in docs if signing["signing"][d.id].offered]
     return {"posts": posts, "events": events, "attachments": attachments,
             "comment_html": clean_html(appeal.comment_html), "document_groups": groups,
-            "awaiting_signature": awaiting, **signing}
+            "awaiting_signature": awaiting, "terms": timeline.timeline(appeal), **signing}
 
 
 def document_groups(appeal: Appeal, documents: list, orgs: dict) -> list:

@@ -51,7 +51,7 @@ def test_page_costs_the_same_statements_for_5_and_50_documents(clerk_client):
     with count_queries() as many:
         page = clerk_client.get(url).get_data(as_text=True)
     assert page.count("Подписать КЭП") == 3 + 23 and page.count("Скачать с подписями") == 3 + 29
-    assert len(few) == len(many) <= 15, many
+    assert len(few) == len(many) <= 16, many  # 16: the terms, with «Сроки»
 
 
 def test_the_plugin_script_is_linked_where_the_deployment_put_it(clerk_client, app, tmp_path,

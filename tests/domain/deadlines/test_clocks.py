@@ -1,55 +1,30 @@
 """The clocks of the appeals end to end through the domain operations: each event starts
 the terms of «Сроки» it starts, with the due date the Russian calendar gives, and ends the
 ones it ends."""
-import datetime as dt
 import io
 
 import pytest
 from werkzeug.datastructures import FileStorage
 
 from domain.appeals import casework, filing, payments
-from domain.deadlines import clocks, timeline
-from domain.deadlines.calendar import MOSCOW
+from domain.deadlines import clocks
 from domain.deadlines.corrections import add_correction
-from domain.files import uploads
 from domain.outbox import notify
 from domain.signing import pep
 from models import Appeal, AppealTerm, Document, Signature, StatusCatalog, User
 from tests.appeal_factory import make_appeal
 from tests.casework_helpers import applicant_user, sent_appeal, staff, supplier
+from tests.frozen_clock import due, freeze
 from tests.sms_codes import sms_codes
 
 pytestmark = pytest.mark.usefixtures("database")
 
 
-class Clock:
-    """«Now» for the operations under test: set to a Moscow moment, moved on by hand."""
-
-    def __init__(self):
-        self.now = None
-
-    def set(self, *args):
-        """Moscow wall time → the naive UTC the models store."""
-        self.now = (dt.datetime(*args, tzinfo=MOSCOW).astimezone(dt.timezone.utc)
-                    .replace(tzinfo=None))
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch, app):
-    frozen = Clock()
-    for module in (filing, casework, uploads, timeline, pep):
-        monkeypatch.setattr(module, "utcnow", frozen)
+    frozen = freeze(monkeypatch)
     with app.app_context():
         yield frozen
-
-
-def due(year, month, day) -> dt.datetime:
-    """The stored end of a term whose last day is that date: the Moscow midnight after it."""
-    end = dt.datetime(year, month, day, tzinfo=MOSCOW) + dt.timedelta(days=1)
-    return end.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
 def terms_of(appeal) -> dict:

@@ -1,0 +1,166 @@
+"""An appeal's terms as both sides read them, like a parcel tracker: the steps done with
+their dates, the current ones with their last day and the working days left (or overdue),
+the next ones by the appeal's path; and the applicant's one line «Сейчас: …» / «Ваш шаг: …».
+
+One query reads the catalogue with the appeal's terms; the calendar in force is taken once.
+"""
+import datetime as dt
+from dataclasses import dataclass
+
+from peewee import JOIN
+
+from domain.deadlines import calendar, clocks
+from domain.deadlines.terms import WHO
+from models import Appeal, AppealTerm, TermRule, User, utcnow
+
+DONE, CURRENT, NEXT, STOPPED = "done", "current", "next", "stopped"
+
+# What the applicant reads the organisation doing, by the term's code (the catalogue's
+# names are the imperative of the step; the line speaks of it in progress).
+DOING = {
+    clocks.NOTIFY_INCOMPLETE: "проверяет полноту заявки",
+    clocks.POST_OFFER_SMALL: "размещает условия договора, ТУ и счет",
+    clocks.SEND_CONTRACT: "направляет проект договора и ТУ",
+    clocks.SEND_CONTRACT_TEMPORARY: "направляет проект договора и ТУ",
+    **{code: "осуществляет технологическое присоединение" for code in clocks.CONNECT_CODES},
+    clocks.NOTIFY_SUPPLIER: "направляет акт гарантирующему поставщику",
+    clocks.POST_SUPPLY_CONTRACT: "размещает договор энергоснабжения",
+    clocks.ANSWER_MESSAGE: "готовит ответ на сообщение",
+}
+ACTOR = {TermRule.GRID: "сетевая организация", TermRule.SUPPLIER: "гарантирующий поставщик",
+         TermRule.APPLICANT: "заявитель"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the timeline."""
+    code: str
+    name: str  # the catalogue's name of the step
+    who: str  # TermRule.GRID / APPLICANT / SUPPLIER
+    basis: str  # the legal basis staff read
+    state: str  # DONE / CURRENT / NEXT / STOPPED
+    started_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    last_day: dt.date | None = None  # the term's last day (Moscow)
+    left: int | None = None  # working days left after today, for a current step in time
+    overdue: int | None = None  # working days past the last day (current or done late)
+
+    @property
+    def who_label(self) -> str:
+        return WHO.get(self.who, "")
+
+    @property
+    def term_text(self) -> str:
+        """«до 14.12.2026 (осталось 3 р. д.)», «… (просрочено на 2 р. д.)», «… (истекает
+        сегодня)»."""
+        if self.last_day is None:
+            return ""
+        text = f"до {self.last_day:%d.%m.%Y}"
+        if self.state != CURRENT:
+            return text
+        if self.overdue:
+            return f"{text} (просрочено на {self.overdue} р. д.)"
+        return f"{text} ({'истекает сегодня' if not self.left else f'осталось {self.left} р. д.'})"
+
+    @property
+    def applicant_line(self) -> str:
+        """«Ваш шаг: оплатить счет до 19.12.2026 (осталось 5 р. д.)» or «Сейчас: сетевая
+        организация направляет проект договора и ТУ — до 14.12.2026 (осталось 3 р. д.)»."""
+        if self.who == TermRule.APPLICANT:
+            return f"Ваш шаг: {_lower_first(self.name)} {self.term_text}"
+        doing = DOING.get(self.code, _lower_first(self.name))
+        return f"Сейчас: {ACTOR.get(self.who, '')} {doing} — {self.term_text}"
+
+
+@dataclass(frozen=True)
+class Timeline:
+    steps: list
+
+    @property
+    def current(self) -> list:
+        return [s for s in self.steps if s.state == CURRENT]
+
+    @property
+    def headline(self) -> Step | None:
+        """The step the applicant's line names: their own, else the earliest of the path
+        (the grid company's before the supplier's), else any (current steps come so)."""
+        return self.current[0] if self.current else None
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def path_of(appeal: Appeal, supplier_id: int | None = None) -> list[str]:
+    """The steps the Rules lay out for the appeal, in order (a supplier's clerk: its own)."""
+    own = [clocks.POST_SUPPLY_CONTRACT] if appeal.supplier_id else []
+    if supplier_id is not None or appeal.kind != Appeal.TP:
+        return own if supplier_id == appeal.supplier_id else []
+    steps = [clocks.contract_step(appeal), clocks.applicant_step(appeal),
+             clocks.connect_step(appeal)]
+    return steps + ([clocks.NOTIFY_SUPPLIER] if appeal.supplier_id else []) + own
+
+
+def _rules_with_terms(appeal: Appeal) -> list:
+    """[(TermRule, AppealTerm or None)]: the catalogue with the appeal's terms, one query."""
+    rows = (TermRule.select(TermRule, AppealTerm)
+            .join(AppealTerm, JOIN.LEFT_OUTER, attr="term",
+                  on=((AppealTerm.rule_code == TermRule.code) & (AppealTerm.appeal == appeal.id)))
+            .order_by(TermRule.sort_order))
+    return [(row, row.term if getattr(row, "term", None) and row.term.id else None)
+            for row in rows]
+
+
+def _step(rule: TermRule, term: AppealTerm, today: dt.date, now: dt.datetime,
+          in_force: calendar.WorkingCalendar) -> Step:
+    last_day = calendar.moscow_date(term.due_at) - dt.timedelta(days=1)
+    state = {AppealTerm.OPEN: CURRENT, AppealTerm.DONE: DONE}.get(term.state, STOPPED)
+    moment = term.ended_at if term.state != AppealTerm.OPEN else now
+    overdue = left = None
+    if moment >= term.due_at:  # past the Moscow midnight after the last day
+        # at least one: a term that ended at midnight before a weekend is late all the same
+        overdue = max(1, in_force.working_days_between(last_day, calendar.moscow_date(moment)))
+    elif state == CURRENT:
+        left = in_force.working_days_between(today, last_day)
+    return Step(rule.code, rule.name, term.who, rule.legal_basis, state, term.started_at,
+                term.ended_at, last_day, left, overdue)
+
+
+def timeline(appeal: Appeal, *, supplier_id: int | None = None,
+             now: dt.datetime | None = None) -> Timeline:
+    """The appeal's steps: the terms started (oldest first; a supplier's clerk sees only
+    its supplier's), then the next steps of its path no term has started yet."""
+    if appeal.state == Appeal.DRAFT:
+        return Timeline([])
+    now = now or utcnow()
+    today = calendar.moscow_date(now)
+    rows = _rules_with_terms(appeal)
+    rules = {rule.code: rule for rule, _term in rows}
+    terms = [(rule, term) for rule, term in rows if term is not None
+             and (supplier_id is None or term.organization_id == supplier_id)]
+    # the calendar (a query to see its corrections) only where there is a term to count
+    in_force = calendar.current() if terms else None
+    started = sorted((_step(rule, term, today, now, in_force) for rule, term in terms),
+                     key=lambda s: (s.state == CURRENT, s.started_at, s.code))
+    have = {s.code for s in started}
+    if have & set(clocks.CONNECT_CODES):  # whichever п.16 row it started under
+        have |= set(clocks.CONNECT_CODES)
+    path = path_of(appeal, supplier_id) if appeal.state == Appeal.ACTIVE else []
+    following = [Step(code, rules[code].name, rules[code].who, rules[code].legal_basis, NEXT)
+                 for code in path if code not in have and code in rules]
+    rank = {code: i for i, code in enumerate(path_of(appeal, supplier_id))}
+    current = sorted((s for s in started if s.state == CURRENT),
+                     key=lambda s: (s.who != TermRule.APPLICANT, rank.get(s.code, len(rank)),
+                                    s.last_day))
+    done = [s for s in started if s.state != CURRENT]
+    return Timeline(done + current + following)
+
+
+def staff_timeline(appeal: Appeal, clerk: User, now: dt.datetime | None = None) -> Timeline:
+    """The timeline a clerk may see: a supplier's clerk only its supplier's terms (the
+    scoping of domain/appeals/access.py: a supplier clerk acts for its own organisation)."""
+    if clerk.role != User.SUPPLIER_CLERK:
+        return timeline(appeal, now=now)
+    if not clerk.organization_id:
+        return Timeline([])
+    return timeline(appeal, supplier_id=clerk.organization_id, now=now)
