@@ -57,8 +57,7 @@ class Side:
 
     def sort_labels(self) -> dict:
         """The side's sort menu: key -> label, in the order shown."""
-        label = "applicant_label" if self.name == "applicant" else "staff_label"
-        return {key: getattr(SORTS[key], label) for key in self.sorts}
+        return {key: getattr(SORTS[key], f"{self.name}_label") for key in self.sorts}
 
     def state_labels(self) -> dict:
         """The states the side offers: value -> label."""
