@@ -7,7 +7,7 @@ parsed safely: anything outside the allowed set falls back to the default, text 
 trimmed, a date that cannot bound a day (malformed, or the calendar's ends) is no bound.
 """
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 from domain.request_input import record_id
@@ -84,6 +84,12 @@ def _supplier(value) -> str:
     return value if value == "none" or record_id(value) is not None else ""
 
 
+def _pick(args, name: str, allowed, default: str = "") -> str:
+    """args[name] stripped when it is one of `allowed`, else `default`."""
+    value = (args.get(name) or "").strip()
+    return value if value in allowed else default
+
+
 def date_arg(value) -> str:
     """An ISO date of «Создано с … по», or "" (no bound) for anything else: a malformed
     date, or one at the calendar's ends (0001-01-01, 9999-12-31), whose Moscow midnight or
@@ -121,37 +127,20 @@ class ListParams:
     def from_args(cls, args, side: Side = APPLICANT, fixed: dict | None = None) -> "ListParams":
         """Parse request.args (or any mapping) for `side`; unknown values fall back to
         defaults. `fixed`: values a list imposes whatever the URL says (a preset)."""
-        def pick(name, allowed, default=""):
-            value = (args.get(name) or "").strip()
-            return value if value in allowed else default
-        parsers = {
-            "q": lambda: _text(args.get("q")),
-            "kind": lambda: pick("kind", KINDS),
-            "state": lambda: pick("state", side.states, Appeal.ACTIVE),
-            "read": lambda: pick("read", READS, "all"),
-            "numbered": lambda: pick("numbered", NUMBERED),
-            "status": lambda: (args.get("status") or "").strip()[:MAX_STATUS_LENGTH],
-            "supplier": lambda: _supplier(args.get("supplier")),
-            "power": lambda: pick("power", Appeal.POWER_CHOICES),
-            "complies": lambda: pick("complies", COMPLIES),
-            "date_from": lambda: date_arg(args.get("date_from")),
-            "date_to": lambda: date_arg(args.get("date_to")),
-            "unread": lambda: "1" if args.get("unread") else "",
-            "sort": lambda: pick("sort", SORTS, DEFAULT_SORT),
-            "after": lambda: (args.get("after") or "")[:MAX_CURSOR_LENGTH],
-            "before": lambda: (args.get("before") or "")[:MAX_CURSOR_LENGTH],
-        }
-        values = {name: parsers[name]() for name in side.params}
+        values = {name: _PARSERS[name](args, side) for name in side.params}
         return cls(side=side, **{**values, **(fixed or {})})
 
     def to_args(self, **changes) -> dict:
         """Query-string arguments for url_for: only non-default values, in the side's
         order, cursors dropped unless given in `changes` (changing a filter or the sort
-        starts from page one)."""
-        view = replace(self, **{"after": "", "before": "", **changes})
-        defaults = ListParams()
-        return {name: getattr(view, name) for name in self.side.params
-                if getattr(view, name) != getattr(defaults, name)}
+        starts from page one). A page writes a score of links: no new instance each."""
+        changes = {"after": "", "before": "", **changes}
+        result = {}
+        for name in self.side.params:
+            value = changes[name] if name in changes else getattr(self, name)
+            if value != _DEFAULTS[name]:
+                result[name] = value
+        return result
 
     @property
     def any_set(self) -> bool:
@@ -163,3 +152,24 @@ class ListParams:
     def sort_order(self) -> Sort:
         """The chosen order: its date column's name and direction."""
         return SORTS[self.sort]
+
+
+_DEFAULTS = {f.name: f.default for f in fields(ListParams)}
+# name -> parser(args, side): each parameter parsed safely, as the module's docstring says.
+_PARSERS = {
+    "q": lambda args, side: _text(args.get("q")),
+    "kind": lambda args, side: _pick(args, "kind", KINDS),
+    "state": lambda args, side: _pick(args, "state", side.states, Appeal.ACTIVE),
+    "read": lambda args, side: _pick(args, "read", READS, "all"),
+    "numbered": lambda args, side: _pick(args, "numbered", NUMBERED),
+    "status": lambda args, side: (args.get("status") or "").strip()[:MAX_STATUS_LENGTH],
+    "supplier": lambda args, side: _supplier(args.get("supplier")),
+    "power": lambda args, side: _pick(args, "power", Appeal.POWER_CHOICES),
+    "complies": lambda args, side: _pick(args, "complies", COMPLIES),
+    "date_from": lambda args, side: date_arg(args.get("date_from")),
+    "date_to": lambda args, side: date_arg(args.get("date_to")),
+    "unread": lambda args, side: "1" if args.get("unread") else "",
+    "sort": lambda args, side: _pick(args, "sort", SORTS, DEFAULT_SORT),
+    "after": lambda args, side: (args.get("after") or "")[:MAX_CURSOR_LENGTH],
+    "before": lambda args, side: (args.get("before") or "")[:MAX_CURSOR_LENGTH],
+}
