@@ -1,8 +1,8 @@
 """The back office's home page: what needs doing, counted for the clerk's organisation.
 
 Each count is the capped count the lists show («более 200»), made by the lists' own
-helper (backoffice.appeal_list.estimated_total) over the lists' own queries, so a number
-and the list its link opens always agree:
+helper (domain.appeals.listing.queries.staff_count) over the lists' own queries, so a
+number and the list its link opens always agree:
 
 - «Входящие»: sent and not yet numbered (a supplier clerk: messages to the supplier);
 - «Непрочитанные»: the «Все обращения» list with its «Непрочитанные» filter;
@@ -23,10 +23,13 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from backoffice.access import StaffMixin
-from backoffice.appeal_list import Filters, count_query, estimated_total, sort_keys
+from backoffice.appeal_list import staff_params
 from domain.appeals import access
 from domain.appeals.access import visible_condition
-from models import Appeal, Document, User, is_postgres
+from domain.appeals.listing.counting import estimated_total
+from domain.appeals.listing.params import ListParams
+from domain.appeals.listing.queries import staff_count
+from models import Appeal, Document, User
 
 DOCUMENTS_SHOWN = 10  # the newest documents listed under each signing count
 
@@ -47,20 +50,11 @@ class Tile:
         return f"более {self.total}" if self.capped else str(self.total)
 
 
-def _appeal_count(user: User, f: Filters):
-    """Capped count of a list's rows, with the list's own query, order and cache key."""
-    who = (user.role, user.organization_id)
-    column, id_column, descending = sort_keys(f)
-    order = ((column.desc(), id_column.desc()) if descending
-             else (column.asc(), id_column.asc())) if is_postgres() else ()
-    return estimated_total(lambda: count_query(user, f), (who, f), order)
-
-
-def inbox_filters(user: User) -> tuple[Filters, dict]:
+def inbox_filters(user: User) -> tuple[ListParams, dict]:
     """The «Входящие» list as the clerk needs it, and its URL arguments: a supplier clerk
     numbers only the messages addressed to the supplier (ТП applications are the grid's)."""
     args = {"kind": Appeal.MESSAGE} if user.role == User.SUPPLIER_CLERK else {}
-    return Filters.from_args(args, "inbox"), args
+    return staff_params(args, "inbox"), args
 
 
 def _documents(user: User, org_id: int, awaiting: str, *columns):
@@ -115,13 +109,12 @@ def tiles(user: User) -> list[Tile]:
     """Every count of the home page for the clerk, in the order shown."""
     result = []
     inbox, inbox_args = inbox_filters(user)
-    total, capped = _appeal_count(user, inbox)
+    total, capped = staff_count(user, inbox)
     result.append(Tile("Входящие", total, capped, url_for("appeals_inbox.index", **inbox_args),
                        "сообщения без регистрационного номера"
                        if user.role == User.SUPPLIER_CLERK
                        else "отправлены, регистрационный номер не присвоен"))
-    unread = Filters.from_args({"unread": "1"}, "all")
-    total, capped = _appeal_count(user, unread)
+    total, capped = staff_count(user, staff_params({"unread": "1"}, "all"))
     result.append(Tile("Непрочитанные", total, capped, url_for("appeals.index", unread="1"),
                        "новые данные от заявителя"))
     org_id = access.staff_organization_id(user)

@@ -10,7 +10,8 @@ filters.
 """
 from flask import abort, request
 
-from domain.appeals.listing import MAX_QUERY_LENGTH, MAX_QUERY_WORDS
+from domain.appeals.listing.params import MAX_QUERY_LENGTH
+from domain.appeals.listing.search import MAX_QUERY_WORDS
 from domain.links import safe_next
 from domain.request_input import MAX_ID, record_id, record_ids
 

@@ -44,7 +44,7 @@ def deep_cursor(page: int) -> str | None:
     """The `after` cursor of page `page` of the default list (active, updated ↓) of a grid clerk.
 
     It is what the «next» link carries after page-1 clicks; computed here directly."""
-    from domain.appeals.listing import encode_cursor
+    from domain.appeals.listing.keyset import encode_cursor
     from models import Appeal
     row = (Appeal.select(Appeal.id, Appeal.updated_at).where(Appeal.state == Appeal.ACTIVE)
            .order_by(Appeal.updated_at.desc(), Appeal.id.desc())

@@ -4,17 +4,15 @@ from urllib.parse import quote, urlencode
 from flask import render_template, request, url_for
 from flask_login import current_user
 
-from domain.appeals.listing import SORTS, ListParams, applicant_page
+from domain.appeals.listing.params import APPLICANT, KINDS, READS, ListParams
+from domain.appeals.listing.queries import applicant_page
 from portal import bp
 from portal.web import applicant_required
 
 FILTER_GROUPS = (
-    ("state", "По статусу обращения", (("active", "Активные"), ("draft", "Черновики"),
-                                       ("archive", "Архив"))),
-    ("kind", "По типу обращения", (("all", "Все"), ("tp", "Заявки ТП"),
-                                   ("message", "Сообщения"))),
-    ("read", "По статусу осведомления", (("all", "Все"), ("unread", "Непрочитанные"),
-                                         ("read", "Прочитанные"))),
+    ("state", "По статусу обращения", APPLICANT.state_labels()),
+    ("kind", "По типу обращения", KINDS),
+    ("read", "По статусу осведомления", READS),
 )
 
 
@@ -26,10 +24,10 @@ def list_url(base: str, args: dict) -> str:
 def view_links(params: ListParams, base: str) -> dict:
     """Every filter tab and sort link as (text, href, active), each keeping the other choices."""
     groups = [(label, [(text, list_url(base, params.to_args(**{name: value})),
-                        getattr(params, name) == value) for value, text in tabs])
+                        getattr(params, name) == value) for value, text in tabs.items()])
               for name, label, tabs in FILTER_GROUPS]
     sorts = [(text, list_url(base, params.to_args(sort=key)), params.sort == key)
-             for key, (_field, _desc, text) in SORTS.items()]
+             for key, text in APPLICANT.sort_labels().items()]
     return {"groups": groups, "sorts": sorts}
 
 

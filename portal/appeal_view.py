@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from domain.appeals import filing as appeal_domain
 from domain.appeals import read_marks
-from domain.appeals.listing import ListParams
+from domain.appeals.listing.params import ListParams
 from domain.deadlines import timeline
 from domain.errors import Refusal
 from domain.text import clean_html

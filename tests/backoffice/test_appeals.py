@@ -5,6 +5,7 @@ import re
 import pytest
 
 from backoffice import appeal_list as views
+from domain.appeals.listing import counting, filters
 from models import Appeal, Organization, utcnow
 from tests.casework_helpers import (
     applicant_user,
@@ -74,7 +75,7 @@ def test_filters(clerk_client):
 def test_date_filter_finds_the_same_rows_by_either_plan(clerk_client, monkeypatch, probe):
     """A narrow creation-date range is read from its index, a wide one (probe 0) by
     walking the list's order: the same rows, sorted by update, either way."""
-    monkeypatch.setattr(views, "DATE_RANGE_PROBE", probe)
+    monkeypatch.setattr(filters, "DATE_RANGE_PROBE", probe)
     person = applicant_user()
     made = [sent_appeal(person, when=days_ago(n)) for n in (20, 12, 9, 3)]
     # updated long after creation: the oldest of the range is the latest updated
@@ -90,8 +91,8 @@ def test_date_filter_finds_the_same_rows_by_either_plan(clerk_client, monkeypatc
 def test_exact_totals_stay_fresh_past_the_first_page(clerk_client, monkeypatch):
     """Only a total over the cap («более …») is remembered; a smaller one is counted anew."""
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    monkeypatch.setattr(views, "COUNT_CAP", 5)
-    monkeypatch.setattr(views, "_over_cap", {})  # totals remembered by earlier tests
+    monkeypatch.setattr(counting, "COUNT_CAP", 5)
+    monkeypatch.setattr(counting, "_over_cap", {})  # totals remembered by earlier tests
     person = applicant_user()
     for i in range(4):
         sent_appeal(person, when=days_ago(1 + i))
@@ -140,8 +141,8 @@ def test_sorting(clerk_client):
 
 def test_keyset_paging_forward_and_back_with_capped_total(clerk_client, monkeypatch):
     monkeypatch.setattr(views, "PAGE_SIZE", 4)
-    monkeypatch.setattr(views, "COUNT_CAP", 8)
-    monkeypatch.setattr(views, "_over_cap", {})  # totals remembered by earlier tests
+    monkeypatch.setattr(counting, "COUNT_CAP", 8)
+    monkeypatch.setattr(counting, "_over_cap", {})  # totals remembered by earlier tests
     person = applicant_user()
     start = days_ago(1)
     appeals = [sent_appeal(person, when=start + dt.timedelta(minutes=i)) for i in range(10)]

@@ -5,8 +5,8 @@ import secrets
 
 import pytest
 
-from backoffice import appeal_list as lists
 from domain.appeals import read_marks
+from domain.appeals.listing import counting
 from models import Appeal, Document, Organization, Signature, User, utcnow
 from tests.casework_helpers import (
     applicant_user,
@@ -130,7 +130,7 @@ def test_signing_moves_a_document_between_the_counts(client, world):
 
 
 def test_counts_over_the_cap_read_as_the_lists_do(client, world, monkeypatch):
-    monkeypatch.setattr(lists, "COUNT_CAP", 2)
+    monkeypatch.setattr(counting, "COUNT_CAP", 2)
     login_staff(client, world["grid_clerk"])
     page = client.get("/backoffice/").get_data(as_text=True)
     counts = tiles(page)

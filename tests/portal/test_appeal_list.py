@@ -5,7 +5,7 @@ from html import unescape
 
 import pytest
 
-from domain.appeals.listing import PAGE_SIZE
+from domain.appeals.listing.keyset import PAGE_SIZE
 from models import Appeal, Post
 from tests.appeal_factory import make_appeal, other_applicant, supplier
 from tests.query_count import count_queries

@@ -5,8 +5,9 @@ import random
 
 import pytest
 
-from domain.appeals import listing, search_index
-from domain.appeals.listing import text_condition, text_search, words_of
+from domain.appeals import search_index
+from domain.appeals.listing import search
+from domain.appeals.listing.search import text_condition, text_search, words_of
 from domain.setup.migrations import LATEST, SchemaVersion, upgrade
 from models import Appeal, Post, db, fold, is_postgres
 from tests.appeal_factory import make_appeal, other_applicant
@@ -46,8 +47,8 @@ def found_all_ways(text, monkeypatch):
         results[f"count/{limit}"] = {a.id for a in count}
         # The page plan that walks the date index (LIKE) and the one that takes ids.
         for cost in ((0.0, 1e9), (1e9, 0.0)):
-            monkeypatch.setattr(listing, "_SCAN_ROW_US", cost[0])
-            monkeypatch.setattr(listing, "_MATCH_US", cost[1])
+            monkeypatch.setattr(search, "_SCAN_ROW_US", cost[0])
+            monkeypatch.setattr(search, "_MATCH_US", cost[1])
             search_index._hints.clear()
             results[f"page/{limit}/{cost}"] = {
                 a.id for a in text_search(Appeal.select(Appeal.id), text)}

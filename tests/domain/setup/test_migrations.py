@@ -3,7 +3,8 @@ import datetime as dt
 
 import pytest
 
-from domain.appeals import listing, payments, read_marks, search_index, unread_index
+from domain.appeals import payments, read_marks, search_index, unread_index
+from domain.appeals.listing import search as listing_search
 from domain.deadlines import calendar
 from domain.setup import migrations, seed
 from domain.setup.migrations import LATEST, SchemaVersion, upgrade
@@ -164,7 +165,7 @@ def _found(query: str) -> set[int]:
     """Ids of the appeals whose search text holds every word of `query`, as the lists'
     search reads it (through the trigram index on SQLite)."""
     return {a.id for a in Appeal.select(Appeal.id).where(
-        listing.text_condition(Appeal.search_text, query))}
+        listing_search.text_condition(Appeal.search_text, query))}
 
 
 def _fts_intact() -> bool:
