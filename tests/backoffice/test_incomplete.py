@@ -1,6 +1,7 @@
 """«Заявка неполная» and «Аннулировать заявку» from the clerk's side: only the Rules'
 checklist can be asked, once while a round is open, only on an active ТП application; the
 annulment only once the applicant's term has passed, and confirmed."""
+import io
 import re
 from html import unescape
 
@@ -138,3 +139,67 @@ def test_a_supplier_clerk_may_not_mark(client, app, sent):
     login_staff(client, staff("supplier", supplier_name=gp.name))
     assert mark(client, appeal, ["site_plan"]).status_code == 403
     assert not StatusEvent.select().where(StatusEvent.code == "incomplete").exists()
+
+
+def annul(client, appeal, confirm=False):
+    return client.post(f"/backoffice/appeals/{appeal.id}/annul",
+                       data={"confirm": "1"} if confirm else {})
+
+
+def test_annul_refused_before_the_applicant_term_passes_then_allowed_confirmed(
+        client, clerk, clock, sent):
+    clock.set(2026, 12, 1, 10, 0)
+    appeal = sent()
+    clock.set(2026, 12, 2, 11, 0)
+    mark(client, appeal, ["site_plan"])
+    clock.set(2026, 12, 30, 23, 0)  # the last day (30.12.2026), late in the evening
+    page = text(client.get(f"/backoffice/appeals/{appeal.id}"))
+    assert "Срок заявителя истек" not in page
+    response = annul(client, appeal, confirm=True)
+    assert response.status_code == 400
+    assert "Заявку можно аннулировать только после истечения срока заявителя" in text(response)
+    clock.set(2026, 12, 31, 9, 0)
+    page = text(client.get(f"/backoffice/appeals/{appeal.id}"))
+    assert ("Срок заявителя истек — можно аннулировать заявку Дополнить заявку недостающими "
+            "сведениями: до 30.12.2026 (просрочено на 1 р. д.)") in page
+    response = annul(client, appeal)  # without «Подтверждаю»
+    assert response.status_code == 400 and "Подтвердите аннулирование заявки" in text(response)
+    assert Appeal.get_by_id(appeal.id).last_status != "Заявка аннулирована"
+    response = annul(client, appeal, confirm=True)
+    assert response.status_code == 302
+    page = text(client.get(response.headers["Location"]))
+    assert "Статус: Заявка аннулирована" in page and "Срок заявителя истек" not in page
+    assert {t.state for t in AppealTerm.select().where(AppealTerm.appeal == appeal.id)
+            if t.rule_code == "complete_application"} == {"cancelled"}
+    assert "Добавлен статус: Заявка аннулирована" in Notification.select().order_by(
+        Notification.id.desc()).first().body_text
+
+
+def test_annul_after_the_unpaid_invoice_term(client, clerk, clock, sent, app):
+    """п.14: the offer posted on 02.12.2026 → paid by 09.12.2026; unpaid on 10.12 the clerk
+    may annul."""
+    clock.set(2026, 12, 1, 10, 0)
+    appeal = sent(complies=True)
+    clock.set(2026, 12, 2, 10, 0)
+    for name, doc_type in (("ТУ.pdf", "Технические условия"), ("Договор.pdf", "Договор ТП"),
+                           ("Счет.pdf", "Счет на оплату")):
+        client.post(f"/backoffice/appeals/{appeal.id}/document",
+                    data={"doc_type": doc_type, "file": (io.BytesIO(b"%PDF-1.4"), name)},
+                    content_type="multipart/form-data")
+    term = AppealTerm.get(AppealTerm.rule_code == "pay_invoice_small")
+    assert term.due_at == due(2026, 12, 9)
+    clock.set(2026, 12, 9, 18, 0)
+    assert annul(client, appeal, confirm=True).status_code == 400
+    clock.set(2026, 12, 10, 10, 0)
+    assert "Оплатить счет: до 09.12.2026 (просрочено на 1 р. д.)" in text(
+        client.get(f"/backoffice/appeals/{appeal.id}"))
+    assert annul(client, appeal, confirm=True).status_code == 302
+    assert AppealTerm.get_by_id(term.id).state == "cancelled"
+
+
+def test_a_message_or_a_term_in_time_shows_no_annulment(client, clerk, app):
+    with app.app_context():
+        message = sent_appeal(applicant_user("q@example.ru"), Appeal.MESSAGE, subject="Вопрос")
+    assert annul(client, message, confirm=True).status_code == 400
+    assert 'id="annul"' not in client.get(f"/backoffice/appeals/{message.id}").get_data(
+        as_text=True)
