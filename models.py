@@ -607,7 +607,9 @@ class AppealTerm(BaseModel):
     """One running or past term of an appeal: a TermRule (by code) started by an event of
     the appeal and ended by another (domain/deadlines/clocks.py). Stored, so lists and
     boards read due dates instead of counting working days per request."""
-    OPEN, DONE, CANCELLED = "open", "done", "cancelled"  # cancelled: annulled or archived
+    # cancelled: annulled or archived, or the grid company's step stopped by «Заявка неполная»
+    # (it starts again, as a new row, when the missing items arrive)
+    OPEN, DONE, CANCELLED = "open", "done", "cancelled"
     appeal = ForeignKeyField(Appeal, backref="terms", on_delete="CASCADE")
     rule_code = CharField(max_length=64)  # TermRule.code: the texts may change, codes do not
     who = CharField(max_length=16)  # TermRule.GRID / APPLICANT / SUPPLIER
@@ -624,10 +626,36 @@ class AppealTerm(BaseModel):
         indexes = ((("state", "due_at"), False),)
 
 
+class IncompleteRequest(BaseModel):
+    """One round of «Заявка неполная» (п.15): what a clerk asked the applicant to complete;
+    open until the applicant sends the missing items (answered_at)."""
+    appeal = ForeignKeyField(Appeal, backref="incomplete_requests", on_delete="CASCADE")
+    round = IntegerField()  # 1, 2, … per appeal
+    clerk = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    organization = ForeignKeyField(Organization, null=True, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    answered_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("appeal", "round"), True),)
+
+
+class IncompleteItem(BaseModel):
+    """One missing item of a request: a code of the Rules' checklist
+    (domain/appeals/incomplete.py), the clerk's comment, the applicant's answer (a text
+    and/or a document)."""
+    request = ForeignKeyField(IncompleteRequest, backref="items", on_delete="CASCADE")
+    code = CharField(max_length=64)
+    comment = TextField(default="")
+    answer_text = TextField(default="")
+    document = ForeignKeyField(Document, null=True, on_delete="SET NULL")
+    answered = BooleanField(default=False)
+
+
 ALL_MODELS = [Organization, User, LegalDocument, Consent, Setting, LoginAttempt, AuditLog,
               StatusCatalog, DocumentType, Appeal, Post, StatusEvent, Document, Signature,
               SmsCode, Notification, AppealSeen, AppealUnread, CalendarCorrection,
-              TermRule, AppealTerm]
+              TermRule, AppealTerm, IncompleteRequest, IncompleteItem]
 
 
 def audit(action: str, *, actor=None, obj=None, details: str = "", ip: str = ""):

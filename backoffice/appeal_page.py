@@ -1,5 +1,6 @@
 """The back office's appeal page and its actions: «Присвоить регистрационный номер»,
-«Добавить статус», the reply, «Разместить документ», «В архив/Из архива», downloads.
+«Добавить статус», the reply, «Разместить документ», «В архив/Из архива», «Заявка
+неполная», «Аннулировать заявку», downloads.
 
 Every action is scoped through backoffice.scoping (an appeal the clerk cannot see is a 404,
 an action they may not take a 403), reads its form (backoffice/forms.py) and runs one
@@ -13,8 +14,10 @@ from peewee import JOIN
 
 from backoffice.appeal_list import AppealListView, ArchiveView, InboxView
 from backoffice.forms import (
+    AnnulForm,
     ArchiveForm,
     DocumentForm,
+    IncompleteForm,
     NumberForm,
     ReplyForm,
     StatusForm,
@@ -22,8 +25,8 @@ from backoffice.forms import (
 )
 from backoffice.scoping import appeal_or_404, document_or_404
 from backoffice.signing import page_signing
-from domain.appeals import access, casework, read_marks, rules
-from domain.deadlines import timeline
+from domain.appeals import access, casework, incomplete, read_marks, rules
+from domain.deadlines import clocks, timeline
 from domain.errors import Refusal
 from domain.files import serving
 from domain.signing import state
@@ -73,6 +76,8 @@ class AppealView(AppealListView):
                       .where(StatusEvent.appeal == appeal.id)
                       .order_by(StatusEvent.created_at, StatusEvent.id))
         doc_types = list(casework.organization_document_types())
+        terms = timeline.staff_timeline(appeal, current_user)
+        rounds = incomplete.rounds(appeal) if _was_incomplete(terms) else []
         html = self.render(
             "backoffice/appeal_page.html", appeal=appeal, applicant=applicant, groups=groups,
             posts=posts, events=events,
@@ -80,7 +85,8 @@ class AppealView(AppealListView):
             comment_html=clean_html(appeal.comment_html),
             can=lambda action: access.may(current_user, appeal, action),
             unread=read_marks.unread_for_staff(appeal, current_user),
-            terms=timeline.staff_timeline(appeal, current_user),
+            terms=terms, rounds=rounds, open_request=incomplete.open_request(rounds),
+            missed=_missed_applicant_term(appeal, terms),
             **_unsigned_contract(appeal, applicant, doc_types),
             **page_signing(appeal, documents, signatures, events, current_user))
         return html, status
@@ -154,11 +160,41 @@ class AppealView(AppealListView):
                          lambda a, f: casework.unarchive(a, current_user),
                          "Обращение возвращено из архива")
 
+    @expose("/<int:appeal_id>/incomplete", methods=("POST",))
+    def mark_incomplete(self, appeal_id):
+        """«Заявка неполная»: the ticked items of the Rules' checklist, with comments."""
+        return self._act(appeal_id, access.INCOMPLETE, IncompleteForm,
+                         lambda a, f: incomplete.mark_incomplete(a, current_user, f.items.data,
+                                                                 f.comments()),
+                         "Заявителю направлено уведомление «Заявка неполная»")
+
+    @expose("/<int:appeal_id>/annul", methods=("POST",))
+    def annul_appeal(self, appeal_id):
+        """«Аннулировать заявку», confirmed: only after the applicant's term has passed."""
+        return self._act(appeal_id, access.ANNUL, AnnulForm,
+                         lambda a, f: incomplete.annul(a, current_user, f.confirm.data),
+                         "Заявка аннулирована")
+
     @expose("/<int:appeal_id>/documents/<int:document_id>")
     def download(self, appeal_id, document_id):
         """A document's file, for staff who may see the appeal."""
         appeal = appeal_or_404(appeal_id)
         return serving.document_response(document_or_404(appeal, document_id))
+
+
+def _was_incomplete(terms) -> bool:
+    """Whether «Заявка неполная» was ever sent: the applicant's term to complete it started
+    (the timeline tells, so the page reads the rounds only then)."""
+    return any(s.code == clocks.COMPLETE_APPLICATION and s.state != timeline.NEXT
+               for s in terms.steps)
+
+
+def _missed_applicant_term(appeal: Appeal, terms) -> timeline.Step | None:
+    """The applicant's current step past its term whose miss allows «Аннулировать заявку»
+    (from the timeline the page shows: no query)."""
+    if appeal.state != Appeal.ACTIVE:
+        return None
+    return next((s for s in terms.current if s.code in clocks.ANNULLABLE and s.overdue), None)
 
 
 def _statuses() -> list[str]:

@@ -1,6 +1,6 @@
 """WTForms of the back office's actions on an appeal's page: «Присвоить регистрационный
-номер», «Добавить статус», the reply, «Разместить документ», «В архив / Из архива», and the
-payment note of «Отметить оплату».
+номер», «Добавить статус», the reply, «Разместить документ», «В архив / Из архива», the
+payment note of «Отметить оплату», «Заявка неполная» and «Аннулировать заявку».
 
 Selects take their choices from the catalogues of each request; the domain (casework,
 payments) checks the rest and its refusals are put beside the fields they name
@@ -8,9 +8,17 @@ payments) checks the rest and its refusals are put beside the fields they name
 """
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import ValidationError
 
-from domain.appeals import access, casework
+from domain.appeals import access, casework, checklist, incomplete
 from domain.text import editor_text
 
 CHOOSE = "— выберите —"
@@ -69,6 +77,37 @@ class PaymentForm(FlaskForm):
     note = StringField("Сведения об оплате (необязательно)", id="payment-note")
 
 
+class IncompleteForm(FlaskForm):
+    """«Заявка неполная»: a box per item of the Rules' checklist (name items, value its
+    code; a code not in the list is refused) and an optional comment each (comment_<code>)."""
+    items = SelectMultipleField("Недостающие сведения и документы",
+                                choices=[SelectChoice(i.code, i.label)
+                                         for i in checklist.CHECKLIST],
+                                invalid_choice_message=incomplete.UNKNOWN_ITEM)
+
+    def validate_items(self, field):
+        if not field.data:
+            raise ValidationError(incomplete.NO_ITEMS)
+
+    def comments(self) -> dict:
+        return {i.code: self[f"comment_{i.code}"].data or "" for i in checklist.CHECKLIST}
+
+    def rows(self):
+        """(item, ticked, comment field) per item of the checklist, for the page."""
+        ticked = set(self.items.data or ())
+        return [(i, i.code in ticked, self[f"comment_{i.code}"]) for i in checklist.CHECKLIST]
+
+
+for _item in checklist.CHECKLIST:
+    setattr(IncompleteForm, f"comment_{_item.code}",
+            StringField("Комментарий", id=f"comment-{_item.code}"))
+
+
+class AnnulForm(FlaskForm):
+    """«Аннулировать заявку» with its «Подтверждаю»."""
+    confirm = BooleanField("Подтверждаю аннулирование заявки", id="annul-confirm")
+
+
 def action_forms(statuses, doc_types, refused: dict | None = None) -> dict:
     """The page's action forms by action (domain.appeals.access names), empty but for the
     one re-shown with the clerk's input and its errors (refused: {action: form})."""
@@ -76,6 +115,8 @@ def action_forms(statuses, doc_types, refused: dict | None = None) -> dict:
              access.STATUS: StatusForm(statuses, formdata=None),
              access.POST: ReplyForm(formdata=None),
              access.DOCUMENT: DocumentForm(doc_types, formdata=None),
-             access.ARCHIVE: ArchiveForm(formdata=None)}
+             access.ARCHIVE: ArchiveForm(formdata=None),
+             access.INCOMPLETE: IncompleteForm(formdata=None),
+             access.ANNUL: AnnulForm(formdata=None)}
     forms.update(refused or {})
     return forms

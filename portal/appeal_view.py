@@ -11,14 +11,14 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from domain.appeals import filing as appeal_domain
-from domain.appeals import read_marks
+from domain.appeals import incomplete, read_marks
 from domain.appeals.listing.params import ListParams
-from domain.deadlines import timeline
+from domain.deadlines import clocks, timeline
 from domain.errors import Refusal
 from domain.text import clean_html
 from models import Appeal, Document, Organization, Post, StatusEvent
 from portal import bp
-from portal.forms import ReplyForm
+from portal.forms import MissingItemsForm, ReplyForm
 from portal.signing import page_signing
 from portal.web import applicant_required, own_appeal_or_404
 
@@ -67,9 +67,15 @@ def page_context(appeal: Appeal) -> dict:
     groups = document_groups(appeal, documents, orgs)
     signing = page_signing(appeal, documents, events)
     awaiting = [d for _title, docs in groups for d in docs if signing["signing"][d.id].offered]
+    terms = timeline.timeline(appeal)
+    # the rounds of «Заявка неполная» are read only once one was sent (the timeline tells)
+    rounds = incomplete.rounds(appeal) if any(
+        s.code == clocks.COMPLETE_APPLICATION and s.state != timeline.NEXT
+        for s in terms.steps) else []
     return {"posts": posts, "events": events, "attachments": attachments,
             "comment_html": clean_html(appeal.comment_html), "document_groups": groups,
-            "awaiting_signature": awaiting, "terms": timeline.timeline(appeal), **signing}
+            "awaiting_signature": awaiting, "terms": terms, "rounds": rounds,
+            "open_request": incomplete.open_request(rounds), **signing}
 
 
 def document_groups(appeal: Appeal, documents: list, orgs: dict) -> list:
@@ -95,16 +101,20 @@ def document_groups(appeal: Appeal, documents: list, orgs: dict) -> list:
 
 
 def render_appeal(appeal: Appeal, back: str, reply: ReplyForm | None = None,
-                  status: int = 200):
-    """The appeal page (also re-shown with the reply's errors and text kept)."""
+                  status: int = 200, missing: MissingItemsForm | None = None):
+    """The appeal page (also re-shown with the reply's or the missing items' errors and
+    text kept)."""
     context = page_context(appeal)
+    request_open = context["open_request"]
+    if missing is None and request_open is not None and appeal.state == Appeal.ACTIVE:
+        missing = MissingItemsForm.of(request_open.asked)(formdata=None)
     marks = {"status": appeal.new_status_for_applicant, "post": appeal.new_post_for_applicant}
     doc_types = appeal_domain.applicant_document_types() if appeal.state == Appeal.ACTIVE else []
     if reply is None and appeal.state == Appeal.ACTIVE:
         reply = ReplyForm(doc_types, formdata=None)
     return render_template("portal/appeal.html", appeal=appeal, back=back, doc_types=doc_types,
                            back_url=back_url(back), marks=marks, reply=reply,
-                           **context), status
+                           missing=missing, **context), status
 
 
 @bp.route("/appeals/<int:appeal_id>")
@@ -136,3 +146,24 @@ def appeal_reply(appeal_id):
         return render_appeal(item, back, form, 400)
     flash("Сообщение отправлено", "success")
     return redirect(url_for("portal.appeal", appeal_id=item.id, back=back or None) + "#thread")
+
+
+@bp.route("/appeals/<int:appeal_id>/missing", methods=["POST"])
+@applicant_required
+def appeal_missing(appeal_id):
+    """«Направить недостающие сведения»: a text or a file for every item asked."""
+    item = own_appeal_or_404(appeal_id)
+    request_open = incomplete.open_request(incomplete.rounds(item))
+    form = MissingItemsForm.of(request_open.asked if request_open else ())()
+    back = list_query_string(form.back.data)
+    try:
+        incomplete.send_missing(item, current_user._get_current_object(), form.texts(),
+                                form.files())
+    except Refusal as exc:
+        if request_open is None or item.state != Appeal.ACTIVE:
+            flash(exc.message, "error")
+            return redirect(url_for("portal.appeal", appeal_id=item.id, back=back or None))
+        exc.show_on(form)
+        return render_appeal(item, back, status=exc.status, missing=form)
+    flash("Недостающие сведения направлены в сетевую организацию", "success")
+    return redirect(url_for("portal.appeal", appeal_id=item.id, back=back or None))

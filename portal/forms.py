@@ -7,7 +7,7 @@ the fields they name (Refusal.show_on). Labels are the manual's words; the templ
 each input by hand so that names, ids and markup stay as the manual's pages have them.
 """
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import Field, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 
 from domain.appeals import rules
@@ -205,6 +205,33 @@ class ReplyForm(FlaskForm):
     def file_pairs(self) -> list:
         """(FileStorage, type) of each file posted."""
         return [(file, self.doc_type.data) for file in self.files.data or ()]
+
+
+class MissingItemsForm(FlaskForm):
+    """«Направить недостающие сведения»: for each item of the open «Заявка неполная» request
+    a text (answer_<item id>) and a file (file_<item id>); the domain checks that each has
+    one of them (domain/appeals/incomplete.send_missing)."""
+    back = StringField()
+    item_ids: tuple = ()
+
+    @classmethod
+    def of(cls, items) -> type:
+        """The form class for a request with these items."""
+        fields = {"item_ids": tuple(i.id for i in items)}
+        for item in items:
+            fields[f"answer_{item.id}"] = TextAreaField("Сведения", id=f"answer-{item.id}")
+            fields[f"file_{item.id}"] = FileField("Файл", id=f"file-{item.id}")
+        return type(cls.__name__, (cls,), fields)
+
+    def texts(self) -> dict:
+        return {i: self[f"answer_{i}"].data or "" for i in self.item_ids}
+
+    def files(self) -> dict:
+        return {i: self[f"file_{i}"].data for i in self.item_ids}
+
+    def rows(self, items):
+        """(item, its text field, its file field) for the page."""
+        return [(item, self[f"answer_{item.id}"], self[f"file_{item.id}"]) for item in items]
 
 
 class DocumentsForm(FlaskForm):

@@ -3,14 +3,17 @@ twin for lists, side by side, so they cannot drift apart.
 
 An applicant sees only their own appeals and documents. A grid clerk or administrator
 sees every appeal that was sent (drafts never); a supplier clerk only the ТП applications
-naming its supplier and the messages addressed to it. Numbering and archiving belong to
-the appeal's receiving organisation; replies, statuses and documents to anyone who sees it.
+naming its supplier and the messages addressed to it. Numbering, archiving, «Заявка
+неполная» and the annulment belong to the appeal's receiving organisation; replies,
+statuses and documents to anyone who sees it.
 """
 from domain.request_input import record_id
 from models import Appeal, Document, Organization, Post, User
 
 VIEW, NUMBER, STATUS, POST, DOCUMENT, ARCHIVE = (
     "view", "number", "status", "post", "document", "archive")
+# «Заявка неполная» and «Аннулировать заявку»: the receiving grid company's, on a ТП application.
+INCOMPLETE, ANNUL = "incomplete", "annul"
 
 
 # The applicant's own ---------------------------------------------------------------
@@ -98,7 +101,7 @@ def may(clerk: User, appeal: Appeal, action: str) -> bool:
     """Whether the clerk may perform `action` on the appeal."""
     if not visible_to(clerk, appeal):
         return False
-    if action in (NUMBER, ARCHIVE):
+    if action in (NUMBER, ARCHIVE, INCOMPLETE, ANNUL):
         org = acting_organization(clerk)
         return bool(org and org.id == appeal.organization_id)
     return action in (VIEW, STATUS, POST, DOCUMENT)

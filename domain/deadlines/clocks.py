@@ -8,8 +8,12 @@ the supplier, the appeal annulled or archived. Which row of the catalogue starts
 the appeal's facts (the п.14 / п.12(1) offer path, the scheme, the power, the supplier).
 Each call takes the calendar in force once (calendar.current()).
 
-Not yet: the «Заявка неполная» loop (п.15: notify_incomplete ends only when the next step's
-documents are posted, complete_application never starts), the 15 working days of a buyer
+The «Заявка неполная» loop (п.15): the notice ends the grid company's notice term, stops its
+running step and starts the applicant's 20 working days; the missing items sent end those
+and start the grid company's step again, in full, from that day (a new row; the notice
+term is not restarted: it counts from the first receipt of the application).
+
+Not yet: the 15 working days of a buyer
 under 44-ФЗ / 275-ФЗ (no such tick on the application: pay_invoice_small applies), the
 4-month п.16 term (the distance condition is not known: connect_small applies), and the
 recompute of open terms after a calendar correction (a correction changes the terms
@@ -22,7 +26,7 @@ from domain.deadlines import calendar
 from domain.deadlines.terms import due_date
 from models import Appeal, AppealTerm, Document, DocumentType, Organization, TermRule
 
-NOTIFY_INCOMPLETE = "notify_incomplete"
+NOTIFY_INCOMPLETE, COMPLETE_APPLICATION = "notify_incomplete", "complete_application"
 POST_OFFER_SMALL, PAY_INVOICE_SMALL = "post_offer_small", "pay_invoice_small"
 PAY_INVOICE_PUBLIC = "pay_invoice_small_public_buyer"
 SEND_CONTRACT, SEND_CONTRACT_TEMPORARY = "send_contract", "send_contract_temporary"
@@ -32,6 +36,8 @@ CONNECT_670, CONNECT_ABOVE_670 = "connect_670", "connect_above_670"
 CONNECT_CODES = (CONNECT_SMALL_NEAR, CONNECT_SMALL, CONNECT_670, CONNECT_ABOVE_670)
 NOTIFY_SUPPLIER, POST_SUPPLY_CONTRACT = "notify_supplier", "post_supply_contract"
 ANSWER_MESSAGE = "answer_message"
+# The applicant's terms whose miss lets the clerk annul the application (п.15, п.105–106).
+ANNULLABLE = (COMPLETE_APPLICATION, PAY_INVOICE_SMALL, PAY_INVOICE_PUBLIC)
 
 # The grid company's documents that make up a step: the offer of п.103–105, the draft
 # contract with ТУ of п.15.
@@ -139,7 +145,7 @@ def acting(organization: Organization | None) -> tuple[str, int | None]:
 # The events ----------------------------------------------------------------------------
 
 def application_sent(appeal: Appeal, now: dt.datetime):
-    """A ТП application received (complete, as long as «Заявка неполная» is not built): the
+    """A ТП application received (complete until a clerk says «Заявка неполная»): the
     grid company's п.15 notice term and its first step; the supplier's supply contract
     when the application names one."""
     event = _Event(appeal, now)
@@ -219,6 +225,38 @@ def contract_signed(appeal: Appeal, document: Document, now: dt.datetime):
 def act_sent_to_supplier(appeal: Appeal, now: dt.datetime):
     """The signed act of connection went to the supplier named in the application."""
     _Event(appeal, now).end(NOTIFY_SUPPLIER)
+
+
+def incomplete_notice(appeal: Appeal, now: dt.datetime):
+    """«Заявка неполная» sent: the notice term is met, the grid company's running step stops
+    (cancelled: it starts again in full once the application is complete) and the
+    applicant's term to complete it starts (one per round)."""
+    event = _Event(appeal, now)
+    event.end(NOTIFY_INCOMPLETE)
+    event.end(contract_step(appeal), state=AppealTerm.CANCELLED)
+    event.start(COMPLETE_APPLICATION, once=False)
+
+
+def missing_items_sent(appeal: Appeal, now: dt.datetime):
+    """The applicant sent the missing items: their term is met, and the grid company's step
+    starts again from now when the notice had stopped it (not when its documents were
+    posted already)."""
+    event = _Event(appeal, now)
+    event.end(COMPLETE_APPLICATION)
+    code = contract_step(appeal)
+    last = (AppealTerm.select(AppealTerm.state)
+            .where((AppealTerm.appeal == appeal.id) & (AppealTerm.rule_code == code))
+            .order_by(AppealTerm.id.desc()).first())
+    if last is None or last.state == AppealTerm.CANCELLED:
+        event.start(code, once=False)
+
+
+def annullable_overdue(appeal: Appeal, now: dt.datetime) -> AppealTerm | None:
+    """The applicant's open term past its end whose miss allows annulment, if any."""
+    return (AppealTerm.select()
+            .where((AppealTerm.appeal == appeal.id) & (AppealTerm.state == AppealTerm.OPEN)
+                   & AppealTerm.rule_code.in_(ANNULLABLE) & (AppealTerm.due_at <= now))
+            .order_by(AppealTerm.due_at).first())
 
 
 def appeal_closed(appeal: Appeal, now: dt.datetime):

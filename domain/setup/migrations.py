@@ -22,6 +22,8 @@ from models import (
     CalendarCorrection,
     Document,
     DocumentType,
+    IncompleteItem,
+    IncompleteRequest,
     Notification,
     Organization,
     Post,
@@ -265,6 +267,12 @@ def _history_term(appeal: Appeal, rule: TermRule, in_force, orgs: dict) -> dict:
             "due_at": clocks.due_at(rule, appeal.sent_at, in_force)}
 
 
+def add_incomplete_requests(migrator):
+    """Version 12: incomplete_request and incomplete_item, the rounds of «Заявка неполная»
+    (п.15) with the items asked for; no history to fill (the loop is new)."""
+    db.create_tables([IncompleteRequest, IncompleteItem], safe=True)
+
+
 STEPS: list = [
     # version 1 is the initial schema, created from the models.
     add_search_index,  # 2
@@ -277,6 +285,7 @@ STEPS: list = [
     add_calendar_and_terms,  # 9
     drop_contract_signatures_on_offer_path,  # 10
     add_appeal_terms,  # 11
+    add_incomplete_requests,  # 12
 ]
 
 LATEST = 1 + len(STEPS)

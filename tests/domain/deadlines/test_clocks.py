@@ -6,9 +6,10 @@ import io
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from domain.appeals import casework, filing, payments
+from domain.appeals import casework, filing, incomplete, payments
 from domain.deadlines import clocks
 from domain.deadlines.corrections import add_correction
+from domain.errors import Refusal
 from domain.outbox import notify
 from domain.signing import pep
 from models import Appeal, AppealTerm, Document, Signature, StatusCatalog, User
@@ -164,3 +165,35 @@ def test_other_events_start_nothing(clock, person):
     clocks.contract_signed(appeal, contract, clock.now)
     assert not AppealTerm.select().exists()
     assert User.select().where(User.role == User.APPLICANT).count() == 1
+
+
+def test_incomplete_notice_after_the_step_documents_restarts_no_step(clock, person):
+    """«Заявка неполная» once the draft contract and ТУ are posted: the step stays done and
+    the answer starts it not again; the notice term is never restarted."""
+    clerk = staff("grid")
+    clock.set(2026, 12, 1, 10, 0)
+    appeal = send(person, complies=False, power="15_150")
+    casework.place_document(appeal, clerk, upload("ТУ.pdf"), "Технические условия")
+    casework.place_document(appeal, clerk, upload("Договор.pdf"), "Договор ТП")
+    clock.set(2026, 12, 2, 10, 0)
+    request = incomplete.mark_incomplete(appeal, clerk, ["title_document"])
+    item = incomplete.rounds(appeal)[0].asked[0]
+    clock.set(2026, 12, 3, 10, 0)
+    incomplete.send_missing(appeal, person, {item.id: "Выписка ЕГРН"}, {})
+    assert incomplete.rounds(appeal)[0].answered_at is not None and request.round == 1
+    assert sorted((t.rule_code, t.state) for t in AppealTerm.select()) == [
+        ("complete_application", "done"), ("notify_incomplete", "done"),
+        ("send_contract", "done"), ("sign_contract", "open")]
+
+
+def test_an_empty_file_refuses_the_answers_beside_its_item(clock, person):
+    clock.set(2026, 12, 1, 10, 0)
+    appeal = send(person)
+    incomplete.mark_incomplete(appeal, staff("grid"), ["site_plan"])
+    item = incomplete.rounds(appeal)[0].asked[0]
+    empty = FileStorage(io.BytesIO(b""), filename="План.pdf")
+    with pytest.raises(Refusal) as refused:
+        incomplete.send_missing(appeal, person, {}, {item.id: empty})
+    assert refused.value.field == f"answer_{item.id}" and "План.pdf" in refused.value.message
+    assert incomplete.rounds(appeal)[0].answered_at is None
+    assert not Document.select().where(Document.file_name == "План.pdf").exists()

@@ -18,6 +18,8 @@ from models import (
     CalendarCorrection,
     Document,
     DocumentType,
+    IncompleteItem,
+    IncompleteRequest,
     Notification,
     Organization,
     Signature,
@@ -50,8 +52,16 @@ def _intact() -> bool:
     return is_postgres() or db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
+def _make_it_look_like_version_11():
+    """Undo what version 12 added: incomplete_item, incomplete_request."""
+    db.execute_sql("DROP TABLE incomplete_item")
+    db.execute_sql("DROP TABLE incomplete_request")
+    SchemaVersion.update(version=11).execute()
+
+
 def _make_it_look_like_version_10():
-    """Undo what version 11 added: appeal_term."""
+    """Undo what versions 12 and 11 added: appeal_term."""
+    _make_it_look_like_version_11()
     db.execute_sql("DROP TABLE appeal_term")
     SchemaVersion.update(version=10).execute()
 
@@ -360,3 +370,20 @@ def test_version_10_database_starts_the_running_first_terms_from_the_history(app
                 dt.datetime(2026, 1, 30, 21)}
         migrations.add_appeal_terms(None)  # the step again: nothing doubled
         assert AppealTerm.select().count() == 3
+
+
+def test_version_11_database_gets_the_incomplete_requests(app):
+    """Step 12 adds the tables of «Заявка неполная», and the appeals keep their terms."""
+    with app.app_context(), db.connection_context():
+        person = applicant_user("rounds@example.ru")
+        appeal = sent_appeal(person)
+        AppealTerm.create(appeal=appeal, rule_code="send_contract", who="grid",
+                          started_at=utcnow(), due_at=utcnow())
+        fresh = _schema()
+        _make_it_look_like_version_11()
+        assert upgrade() == (11, LATEST)
+        assert _schema() == fresh and _intact()
+        assert AppealTerm.select().count() == 1
+        request = IncompleteRequest.create(appeal=appeal, round=1)
+        IncompleteItem.create(request=request, code="site_plan")
+        assert [i.code for i in request.items] == ["site_plan"]
