@@ -9,7 +9,7 @@ import pytest
 
 from domain.outbox import notify
 from domain.text import clean_html
-from models import Appeal, Document, Organization, Post, User
+from models import Appeal, Document, Organization, Post, TermRule, User
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -103,7 +103,9 @@ def _context(vector: str, kind: str) -> dict:
                 documents=[document], post=post, text=vector, status=vector, number=vector,
                 files=[vector, vector], from_supplier=False, method=vector,
                 needs_signature=True, signed_at=dt.datetime(2026, 12, 1, 10, 0),
-                link="https://lk.example.ru/appeals/11", grid_name=vector)
+                link="https://lk.example.ru/appeals/11", grid_name=vector,
+                rule=TermRule(code="pay_invoice_small", name=vector, legal_basis=vector),
+                step=vector, last_day=dt.date(2026, 12, 14))
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
@@ -123,4 +125,4 @@ def test_no_value_becomes_markup_in_html_emails(app, template, kind):
 
 
 def test_corpus_covers_every_template():
-    assert len(TEMPLATES) == 11 and len(CORPUS) >= 40
+    assert len(TEMPLATES) == 15 and len(CORPUS) >= 40
