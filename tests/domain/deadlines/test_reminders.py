@@ -10,6 +10,7 @@ import tasks
 from domain.deadlines import clocks, reminders
 from models import AppealTerm, Notification, Organization, TermRule, db
 from tests.casework_helpers import applicant_user, sent_appeal, supplier
+from tests.domain.outbox.test_outbox import SmtpServer
 from tests.frozen_clock import due, freeze
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -145,3 +146,39 @@ def test_running_twice_or_at_once_writes_each_reminder_once(clock, person, app):
     for row in Notification.select():
         per_term[(row.appeal_id, row.subject)] = per_term.get((row.appeal_id, row.subject), 0) + 1
     assert len(per_term) == 6 and set(per_term.values()) == {1}
+
+
+def test_a_crash_mid_run_loses_no_reminder_and_sends_none_twice(clock, person, monkeypatch):
+    """The run dies while writing its second batch (as a killed consumer would): that
+    batch's marks roll back with its rows; the next run writes exactly the missing ones,
+    and the SMTP server receives each reminder once (by Message-ID)."""
+    smtp = SmtpServer()
+    smtp.start()
+    monkeypatch.setitem(tasks._settings, "smtp_url", f"smtp://127.0.0.1:{smtp.port}")
+    try:
+        appeals = [sent_appeal(person, complies=True) for _ in range(5)]
+        terms = [open_term(appeal, clocks.POST_OFFER_SMALL, (2026, 1, 12)) for appeal in appeals]
+        clock.set(2025, 12, 30, 9, 0)
+        real_write, calls = reminders._write, []
+
+        def dies_on_the_third(kind, term):
+            calls.append(term.id)
+            if len(calls) == 3:
+                raise SystemExit("consumer killed")
+            real_write(kind, term)
+        monkeypatch.setattr(reminders, "_write", dies_on_the_third)
+        with pytest.raises(SystemExit):
+            reminders.send_due(clock(), batch=2)
+        marked = AppealTerm.select().where(AppealTerm.reminded_before_at.is_null(False)).count()
+        assert marked == 2 == Notification.select().count()  # the first batch only
+        monkeypatch.setattr(reminders, "_write", real_write)
+        assert tasks.send_reminders() == 3
+        assert tasks.send_reminders() == 0
+        per_term = {}
+        for row in Notification.select():
+            per_term[row.appeal_id] = per_term.get(row.appeal_id, 0) + 1
+        assert per_term == {t.appeal_id: 1 for t in terms}
+        counts = smtp.sink.counts()
+        assert len(counts) == 5 and set(counts.values()) == {1}
+    finally:
+        smtp.stop()
