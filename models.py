@@ -619,6 +619,13 @@ class AppealTerm(BaseModel):
     due_at = DateTimeField()  # the exclusive end (calendar.term_ends_at), stored as UTC
     ended_at = DateTimeField(null=True)
     state = CharField(max_length=16, default=OPEN)
+    # The reminders written for the term (domain/deadlines/reminders.py), each once: to the
+    # acting organisation a working day before and once overdue; to the applicant when
+    # the step starts and two working days before. A recompute clears those no longer true.
+    reminded_before_at = DateTimeField(null=True)
+    reminded_overdue_at = DateTimeField(null=True)
+    applicant_started_sent_at = DateTimeField(null=True)
+    applicant_before_at = DateTimeField(null=True)
 
     class Meta:
         # The open terms by due date (boards, reminders, «просрочено»); the appeal's

@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         "outbox_dir": app.config["OUTBOX_DIR"], "sms_url": app.config["SMS_URL"],
         "sms_outbox": app.config["SMS_OUTBOX"], "sender_name": "",
         "storage_dir": app.config["STORAGE_DIR"],
+        "app": app,  # the reminders render their e-mails in its context
     })
     csrf.init_app(app)
     limits.init_app(app)

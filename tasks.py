@@ -3,6 +3,7 @@
 Tasks bind at import, so the huey instance lives here; it is SqliteHuey in instance/
 by default and RedisHuey when REDIS_URL is set. Tasks take ids, never objects.
 """
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -12,6 +13,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from peewee import fn
 
 import config
+from domain.deadlines import corrections, recompute, reminders
 from domain.files import storage, uploads
 from domain.outbox import delivery, notify
 from models import Notification, connect_database, db, utcnow
@@ -259,4 +261,42 @@ def sweep_abandoned_uploads():
         return uploads.sweep_pending()
 
 
+def _app_context():
+    """The web app's context (set by the app factory through configure()): the reminders'
+    e-mails are rendered with its templates and links on its BASE_URL."""
+    app = _settings.get("app")
+    return app.app_context() if app is not None else contextlib.nullcontext()
+
+
+def send_reminders() -> int:
+    """Write the reminders due now (domain/deadlines/reminders.py); safe to run twice."""
+    with _app_context(), db.connection_context():
+        return reminders.send_due()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def remind_terms():
+    """Every five minutes: the terms' reminders."""
+    return send_reminders()
+
+
+@huey.task()
+def recompute_terms():
+    """The open terms' due dates recounted after a calendar correction."""
+    with db.connection_context():
+        return recompute.recompute_open_terms()
+
+
+def enqueue_recompute() -> bool:
+    """Queue the recount; False (logged) when the queue is unreachable: the correction is
+    committed, and the next correction (or `recompute_terms()` by hand) recounts."""
+    try:
+        recompute_terms()
+        return True
+    except Exception:  # noqa: BLE001 - Redis down, queue file locked
+        log.exception("could not queue the recount of the open terms")
+        return False
+
+
 notify.set_dispatcher(enqueue)
+corrections.set_dispatcher(enqueue_recompute)

@@ -22,7 +22,7 @@ started after it).
 import datetime as dt
 
 from domain.appeals.rules import offer_path
-from domain.deadlines import calendar
+from domain.deadlines import calendar, reminders
 from domain.deadlines.terms import due_date
 from models import Appeal, AppealTerm, Document, DocumentType, Organization, TermRule
 
@@ -113,9 +113,11 @@ class _Event:
                                 & _same_organization(organization))
         if terms.exists():
             return None
-        return AppealTerm.create(appeal=self.appeal.id, rule_code=code, who=who or rule.who,
+        term = AppealTerm.create(appeal=self.appeal.id, rule_code=code, who=who or rule.who,
                                  organization=organization, started_at=self.now,
                                  due_at=due_at(rule, self.now, self.in_force))
+        reminders.step_started(term)  # the applicant's «Ваш шаг», in this transaction
+        return term
 
     def end(self, *codes, organization=ANY, state: str = AppealTerm.DONE) -> int:
         """End the open terms of these codes (every code when none is given), of that

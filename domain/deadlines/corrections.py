@@ -1,12 +1,16 @@
 """The administrator's corrections of the production calendar: a date made working or
 non-working, with its reason, over what the `holidays` library says. Each add and delete is
-written to the audit journal in the same transaction.
+written to the audit journal in the same transaction, and once committed queues the
+recount of the open terms' due dates (recompute.py) through the dispatcher tasks.py
+registers (set_dispatcher: the domain never imports the queue; without one, e.g. in a
+script, the recount runs at once).
 """
 import datetime as dt
 import re
 
 from peewee import JOIN, IntegrityError
 
+from domain.deadlines import recompute
 from domain.errors import Refusal
 from models import CalendarCorrection, User, audit, db, utcnow
 
@@ -21,6 +25,23 @@ DATE_TAKEN = "На эту дату поправка уже есть: удали�
 KIND_MISSING = "Выберите: рабочий или нерабочий день"
 REASON_MISSING = "Укажите причину поправки"
 REASON_TOO_LONG = f"Не более {REASON_MAX} символов"
+
+_dispatch = None  # tasks.recompute_terms, registered by tasks.py
+
+
+def set_dispatcher(enqueue):
+    """Register the function that queues the recount of the open terms."""
+    global _dispatch
+    _dispatch = enqueue
+
+
+def _recount():
+    """After a committed change: the open terms' due dates in the queue, not the request."""
+    if _dispatch is None:
+        recompute.recompute_open_terms()
+    else:
+        _dispatch()
+
 
 # An <input type="date"> sends 2026-03-10; typed by hand it is 10.03.2026.
 _DATE_FORMATS = ((re.compile(r"\d{4}-\d{2}-\d{2}"), "%Y-%m-%d"),
@@ -80,6 +101,7 @@ def add_correction(day_text, kind, reason, *, actor, ip: str = "") -> CalendarCo
                   details=describe(correction), ip=ip)
     except IntegrityError:  # another administrator took the date in between
         raise Refusal(DATE_TAKEN, "date") from None
+    _recount()
     return correction
 
 
@@ -89,6 +111,7 @@ def delete_correction(correction: CalendarCorrection, *, actor, ip: str = ""):
         audit("calendar_correction_deleted", actor=actor, obj=correction,
               details=describe(correction), ip=ip)
         correction.delete_instance()
+    _recount()
 
 
 def corrections_of(year: int) -> list[CalendarCorrection]:

@@ -273,6 +273,18 @@ def add_incomplete_requests(migrator):
     db.create_tables([IncompleteRequest, IncompleteItem], safe=True)
 
 
+REMINDER_MARKS = ("reminded_before_at", "reminded_overdue_at", "applicant_started_sent_at",
+                  "applicant_before_at")
+
+
+def add_term_reminder_marks(migrator):
+    """Version 13: the reminder marks of appeal_term (nullable: the terms running now get
+    the reminders still ahead of them; their «step starts» e-mail is not sent late)."""
+    columns = {c.name for c in db.get_columns("appeal_term")}
+    migrate(*[migrator.add_column("appeal_term", name, getattr(AppealTerm, name))
+              for name in REMINDER_MARKS if name not in columns])
+
+
 STEPS: list = [
     # version 1 is the initial schema, created from the models.
     add_search_index,  # 2
@@ -286,6 +298,7 @@ STEPS: list = [
     drop_contract_signatures_on_offer_path,  # 10
     add_appeal_terms,  # 11
     add_incomplete_requests,  # 12
+    add_term_reminder_marks,  # 13
 ]
 
 LATEST = 1 + len(STEPS)

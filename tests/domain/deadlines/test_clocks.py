@@ -143,14 +143,14 @@ def test_annulment_and_archive_stop_every_open_term(clock, person):
 
 
 def test_a_calendar_correction_moves_the_terms_started_after_it(clock, person):
-    """A day made non-working inside the term pushes its end by a working day; terms
-    started before the correction keep theirs (recomputing them is a later step)."""
+    """A day made non-working inside the term pushes its end by a working day, for the
+    terms started after the correction and, recounted, for the open ones before it."""
     admin = staff("admin")
     clock.set(2026, 3, 2, 9, 0)
     before = send(person)
     add_correction("05.03.2026", "off", "Авария на подстанции", actor=admin)
     after = send(person)
-    assert terms_of(before)["notify_incomplete"] == ("open", due(2026, 3, 5))
+    assert terms_of(before)["notify_incomplete"] == ("open", due(2026, 3, 6))
     assert terms_of(after)["notify_incomplete"] == ("open", due(2026, 3, 6))
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from domain.outbox import notify
 from domain.text import clean_html
-from models import Appeal, Document, Organization, Post, User
+from models import Appeal, Document, Organization, Post, TermRule, User
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -105,7 +105,9 @@ def _context(vector: str, kind: str) -> dict:
                 needs_signature=True, signed_at=dt.datetime(2026, 12, 1, 10, 0),
                 link="https://lk.example.ru/appeals/11", grid_name=vector,
                 items=[(vector, vector)], answers=[(vector, vector, document)],
-                due=dt.date(2026, 12, 30))
+                due=dt.date(2026, 12, 30),
+                rule=TermRule(code="pay_invoice_small", name=vector, legal_basis=vector),
+                step=vector, last_day=dt.date(2026, 12, 14))
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
@@ -125,4 +127,4 @@ def test_no_value_becomes_markup_in_html_emails(app, template, kind):
 
 
 def test_corpus_covers_every_template():
-    assert len(TEMPLATES) == 13 and len(CORPUS) >= 40
+    assert len(TEMPLATES) == 17 and len(CORPUS) >= 40

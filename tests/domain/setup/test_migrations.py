@@ -52,8 +52,17 @@ def _intact() -> bool:
     return is_postgres() or db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
+def _make_it_look_like_version_12():
+    """Undo what version 13 added: the reminder marks of appeal_term."""
+    migrator = migrations._migrator()
+    for name in migrations.REMINDER_MARKS:
+        migrations.migrate(migrator.drop_column("appeal_term", name))
+    SchemaVersion.update(version=12).execute()
+
+
 def _make_it_look_like_version_11():
-    """Undo what version 12 added: incomplete_item, incomplete_request."""
+    """Undo what version 12 added (after 13): incomplete_item, incomplete_request."""
+    _make_it_look_like_version_12()
     db.execute_sql("DROP TABLE incomplete_item")
     db.execute_sql("DROP TABLE incomplete_request")
     SchemaVersion.update(version=11).execute()
@@ -387,3 +396,23 @@ def test_version_11_database_gets_the_incomplete_requests(app):
         request = IncompleteRequest.create(appeal=appeal, round=1)
         IncompleteItem.create(request=request, code="site_plan")
         assert [i.code for i in request.items] == ["site_plan"]
+
+
+def test_version_12_database_gets_the_reminder_marks_and_keeps_its_terms(app):
+    """The running terms stay as they were, with no reminder marked: the reminders ahead of
+    them are still to be written."""
+    with app.app_context(), db.connection_context():
+        person = applicant_user("marks@example.ru")
+        appeal = sent_appeal(person, complies=True, when=dt.datetime(2025, 12, 30, 9, 0))
+        AppealTerm.create(appeal=appeal, rule_code="post_offer_small", who="grid",
+                          started_at=dt.datetime(2025, 12, 30, 9),
+                          due_at=dt.datetime(2026, 1, 23, 21))
+        fresh = _schema()
+        _make_it_look_like_version_12()
+        assert "reminded_before_at" not in {c.name for c in db.get_columns("appeal_term")}
+        assert upgrade() == (12, LATEST)
+        assert _schema() == fresh and _intact()
+        [term] = AppealTerm.select()
+        assert (term.due_at, term.reminded_before_at, term.reminded_overdue_at,
+                term.applicant_started_sent_at, term.applicant_before_at) == (
+            dt.datetime(2026, 1, 23, 21), None, None, None, None)
