@@ -197,5 +197,15 @@ def serve():
         consumer.stop(graceful=True)
 
 
+def __getattr__(name: str):
+    """`huey_consumer run.huey`: the queue of a stand-alone consumer, with the app built
+    first, so that tasks which render e-mails (the terms' reminders) have its templates
+    and settings. Importing run alone builds nothing."""
+    if name == "huey":
+        create_app()
+        return tasks.huey
+    raise AttributeError(f"module 'run' has no attribute {name!r}")
+
+
 if __name__ == "__main__":
     serve()

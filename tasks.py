@@ -3,7 +3,6 @@
 Tasks bind at import, so the huey instance lives here; it is SqliteHuey in instance/
 by default and RedisHuey when REDIS_URL is set. Tasks take ids, never objects.
 """
-import contextlib
 import datetime as dt
 import logging
 import threading
@@ -264,12 +263,16 @@ def sweep_abandoned_uploads():
 def _app_context():
     """The web app's context (set by the app factory through configure()): the reminders'
     e-mails are rendered with its templates and links on its BASE_URL."""
-    app = _settings.get("app")
-    return app.app_context() if app is not None else contextlib.nullcontext()
+    return _settings["app"].app_context()
 
 
 def send_reminders() -> int:
-    """Write the reminders due now (domain/deadlines/reminders.py); safe to run twice."""
+    """Write the reminders due now (domain/deadlines/reminders.py); safe to run twice.
+    Without the web app (a consumer started as `tasks.huey`) nothing is marked: the
+    reminders wait for a consumer started as `huey_consumer run.huey`."""
+    if _settings.get("app") is None:
+        log.error("reminders need the app: start the consumer as `huey_consumer run.huey`")
+        return 0
     with _app_context(), db.connection_context():
         return reminders.send_due()
 

@@ -1,5 +1,5 @@
 """Fault run of the outbox in the scaled layout's shape: e-mails keep arriving while the
-queue consumer (`huey_consumer tasks.huey -w 2 -k thread`, a separate process) is killed
+queue consumer (`huey_consumer run.huey -w 2 -k thread`, a separate process) is killed
 with SIGKILL several times and the SMTP server is stopped for a while. Prints how many
 e-mails were delivered, lost and doubled, and how long the backlog took to drain after the
 last fault.
@@ -59,7 +59,7 @@ def _environment(instance: str, smtp_port: int) -> dict:
 
 
 def _consumer(env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "tasks.huey",
+    return subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "run.huey",
                              "-w", "2", "-k", "thread"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

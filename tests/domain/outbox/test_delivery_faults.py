@@ -1,6 +1,7 @@
 # ruff: noqa: F811 - the fixtures imported from test_outbox are used as arguments
 """Issue 14: the queue under faults. No stored task results; a killed consumer's rows are
 sent again within seconds; the sent mark is written in the step the transport accepts."""
+import datetime as dt
 import os
 import signal
 import smtplib
@@ -12,7 +13,9 @@ from pathlib import Path
 import pytest
 
 import tasks
-from models import Notification, db
+from domain.deadlines import clocks
+from models import AppealTerm, Notification, Organization, db, utcnow
+from tests.casework_helpers import applicant_user, sent_appeal
 from tests.domain.outbox.test_outbox import (  # noqa: F401 - fixtures
     consumer, make_events, queue_idle, smtp, wait_for,
 )
@@ -57,10 +60,10 @@ def test_sent_mark_is_written_when_the_server_accepts_before_quit(app, smtp, mon
 
 
 def _start_consumer_process(smtp_port: int) -> subprocess.Popen:
-    """`huey_consumer tasks.huey` as the scaled layout runs it, on this test's database."""
+    """`huey_consumer run.huey` as the scaled layout runs it, on this test's database."""
     env = dict(os.environ, SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
     return subprocess.Popen(
-        [sys.executable, "-m", "huey.bin.huey_consumer", "tasks.huey", "-w", "2", "-k", "thread",
+        [sys.executable, "-m", "huey.bin.huey_consumer", "run.huey", "-w", "2", "-k", "thread",
          "-d", "0.05", "-m", "0.2", "-s", "1"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -102,3 +105,31 @@ def test_killed_consumers_rows_are_sent_again_within_30_seconds(app, smtp, monke
     # At least once: a message the server accepted in the very instant of the kill may
     # come again, with the same Message-ID; nothing else is doubled.
     assert sum(n - 1 for n in counts.values()) <= 2
+
+
+def test_a_stand_alone_consumer_renders_and_sends_the_terms_reminders(app, smtp, monkeypatch):
+    """`huey_consumer run.huey` builds the app, so the reminders (rendered by the periodic
+    task, not in a request) reach the organisation's inbox from a separate process."""
+    smtp.start()
+    monkeypatch.setattr(tasks.huey, "immediate", False)
+    tasks.huey.flush()
+    with app.app_context(), db.connection_context():
+        Organization.update(inbox_email="tp@kalinovsk-es.ru").where(
+            Organization.kind == Organization.GRID).execute()
+        appeal = sent_appeal(applicant_user("standalone@example.ru", confirmed=True),
+                             complies=True)
+        AppealTerm.create(appeal=appeal, rule_code=clocks.POST_OFFER_SMALL, who="grid",
+                          started_at=utcnow() - dt.timedelta(days=20),
+                          due_at=utcnow() - dt.timedelta(days=1))
+    tasks.remind_terms()  # queued: the consumer process runs it
+    process = _start_consumer_process(smtp.port)
+    try:
+        wait_for(lambda: smtp.sink.subjects()["Просрочен срок: Разместить условия договора, "
+                                              "технические условия и счет"] == 1,
+                 timeout=30, what="the reminder sent by the stand-alone consumer")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        tasks.huey.flush()
+    [message] = smtp.sink.messages
+    assert message["To"] == "tp@kalinovsk-es.ru"
