@@ -133,3 +133,50 @@ def test_a_stand_alone_consumer_renders_and_sends_the_terms_reminders(app, smtp,
         tasks.huey.flush()
     [message] = smtp.sink.messages
     assert message["To"] == "tp@kalinovsk-es.ru"
+
+
+def test_killed_consumer_while_reminders_are_due_loses_none_and_doubles_none(app, smtp,
+                                                                              monkeypatch):
+    """Twelve overdue terms; the consumer writes their reminders and is killed with one in
+    the middle of delivery; a second consumer (and a second run of the task) finishes: one
+    reminder row per term, each received once by its Message-ID."""
+    smtp.sink.stall_after, smtp.sink.drop_stalled = 2, True
+    smtp.start()
+    monkeypatch.setattr(tasks.huey, "immediate", False)
+    tasks.huey.flush()
+    with app.app_context(), db.connection_context():
+        Organization.update(inbox_email="tp@kalinovsk-es.ru").where(
+            Organization.kind == Organization.GRID).execute()
+        person = applicant_user("killed@example.ru", confirmed=True)
+        terms = [AppealTerm.create(appeal=sent_appeal(person, complies=True),
+                                   rule_code=clocks.POST_OFFER_SMALL, who="grid",
+                                   started_at=utcnow() - dt.timedelta(days=20),
+                                   due_at=utcnow() - dt.timedelta(days=1)).id
+                 for _ in range(12)]
+    reminders_sent = (Notification.subject.startswith("Просрочен срок")
+                      & Notification.sent_at.is_null(False))
+    tasks.remind_terms()
+    first, second = _start_consumer_process(smtp.port), None
+    try:
+        wait_for(lambda: smtp.sink.stalled >= 1, what="reminders written, one in delivery")
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        smtp.sink.released.set()
+        tasks.remind_terms()  # the next period runs the task again
+        second = _start_consumer_process(smtp.port)
+        wait_for(lambda: Notification.select().where(reminders_sent).count() == 12,
+                 timeout=30, what="every reminder sent after the crash")
+        wait_for(lambda: len(smtp.sink.messages) >= 12, what="the messages received")
+    finally:
+        smtp.sink.released.set()
+        for process in (first, second):
+            if process and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
+        tasks.huey.flush()
+    with db.connection_context():
+        assert Notification.select().where(
+            Notification.subject.startswith("Просрочен срок")).count() == 12
+        assert AppealTerm.select().where(AppealTerm.id.in_(terms)
+                                         & AppealTerm.reminded_overdue_at.is_null()).count() == 0
+    assert len(smtp.sink.counts()) == 12 and set(smtp.sink.counts().values()) == {1}

@@ -51,18 +51,24 @@ class Sink:
         self.lock = threading.Lock()
         self.messages = []
         # Set stall_after to hold every DATA after that many messages unanswered until
-        # `released` is set: a client is then provably in the middle of a delivery.
+        # `released` is set (later ones pass): a client is provably in mid-delivery.
         self.stall_after = None
         self.stalled = 0
         self.released = threading.Event()
+        # With drop_stalled a held DATA is refused once released (451): the server never
+        # took the message its killed client sent.
+        self.drop_stalled = False
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
         if self.delay:
             await asyncio.sleep(self.delay)
-        if self.stall_after is not None and len(self.messages) >= self.stall_after:
+        if (self.stall_after is not None and not self.released.is_set()
+                and len(self.messages) >= self.stall_after):
             self.stalled += 1
             while not self.released.is_set():
                 await asyncio.sleep(0.02)
+            if self.drop_stalled:
+                return "451 4.3.0 Try again later"
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(message)
