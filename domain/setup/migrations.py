@@ -285,6 +285,26 @@ def add_term_reminder_marks(migrator):
               for name in REMINDER_MARKS if name not in columns])
 
 
+def reserved_step_14(migrator):
+    """Version 14: reserved for a step being added on another branch; does nothing here, so
+    that step keeps its number when the branches meet."""
+
+
+TP_FACTS = ("public_buyer", "distance_near")
+
+
+def add_tp_term_facts(migrator):
+    """Version 15: the ТП application's facts that choose a term (the 44-ФЗ / 275-ФЗ
+    buyer's tick, unticked on the existing appeals; the п.16 distance condition,
+    unanswered)."""
+    columns = {c.name for c in db.get_columns("appeal")}
+    # Plain ALTER TABLE: peewee's NOT NULL path rebuilds an SQLite table, losing its triggers.
+    if "public_buyer" not in columns:
+        db.execute_sql("ALTER TABLE appeal ADD COLUMN public_buyer BOOLEAN NOT NULL DEFAULT FALSE")
+    if "distance_near" not in columns:
+        migrate(migrator.add_column("appeal", "distance_near", Appeal.distance_near))
+
+
 STEPS: list = [
     # version 1 is the initial schema, created from the models.
     add_search_index,  # 2
@@ -299,6 +319,8 @@ STEPS: list = [
     add_appeal_terms,  # 11
     add_incomplete_requests,  # 12
     add_term_reminder_marks,  # 13
+    reserved_step_14,  # 14
+    add_tp_term_facts,  # 15
 ]
 
 LATEST = 1 + len(STEPS)
