@@ -13,11 +13,9 @@ running step and starts the applicant's 20 working days; the missing items sent 
 and start the grid company's step again, in full, from that day (a new row; the notice
 term is not restarted: it counts from the first receipt of the application).
 
-Not yet: the 15 working days of a buyer
-under 44-ФЗ / 275-ФЗ (no such tick on the application: pay_invoice_small applies), the
-4-month п.16 term (the distance condition is not known: connect_small applies), and the
-recompute of open terms after a calendar correction (a correction changes the terms
-started after it).
+The application's own ticks choose among rows: the 44-ФЗ / 275-ФЗ buyer pays within 15
+working days, the п.16 distance condition («да») gives the 4-month connection term. The
+open terms are recounted after a calendar correction by recompute.py.
 """
 import datetime as dt
 
@@ -58,16 +56,21 @@ def contract_step(appeal: Appeal) -> str:
 
 def applicant_step(appeal: Appeal) -> str:
     """The applicant's step once the grid company's documents are posted: paying the invoice
-    on the offer path, else signing the contract (or refusing with reasons)."""
-    return PAY_INVOICE_SMALL if offer_path(appeal) else SIGN_CONTRACT
+    on the offer path (15 working days for a buyer under 44-ФЗ / 275-ФЗ, ticked on the
+    application), else signing the contract (or refusing with reasons)."""
+    if not offer_path(appeal):
+        return SIGN_CONTRACT
+    return PAY_INVOICE_PUBLIC if appeal.public_buyer else PAY_INVOICE_SMALL
 
 
 def connect_step(appeal: Appeal) -> str:
-    """The п.16 «б» row by the power category: up to 150 kW the 6 months (the 4 months need
-    the distance condition, which the application does not tell), above 150 kW the year of
+    """The п.16 «б» row by the power category: up to 150 kW the 4 months when the applicant
+    says the distance condition holds («да»), else the 6 months; above 150 kW the year of
     «до 670 кВт» (the form stops at «>150 кВт»: the shorter term, so it is never missed
     unseen)."""
-    return CONNECT_670 if appeal.power == "gt150" else CONNECT_SMALL
+    if appeal.power == "gt150":
+        return CONNECT_670
+    return CONNECT_SMALL_NEAR if appeal.distance_near == "yes" else CONNECT_SMALL
 
 
 def step_documents(appeal: Appeal) -> frozenset:
