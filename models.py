@@ -592,7 +592,8 @@ class CalendarCorrection(BaseModel):
 
 class TermRule(BaseModel):
     """«Сроки»: one term of the Rules — the step, who must act, the events that start and
-    end it (codes of domain/deadlines/terms.py), its length, its legal basis.
+    end it (codes of domain/deadlines/terms.py), the event that pauses it, its length, its
+    legal basis.
 
     Seeded (domain/setup/seed.py) and keyed on the stable `code`; the administrator edits
     the name, the length and the basis, never the code or the events."""
@@ -606,6 +607,7 @@ class TermRule(BaseModel):
     length = IntegerField()
     unit = CharField(max_length=16, default=WORKING_DAYS)
     applies_to = CharField(max_length=255, default="")  # the case the row is for, if not all
+    paused_by = CharField(max_length=64, default="")  # the event that stops the term, if any
     legal_basis = TextField(default="")
     sort_order = IntegerField(default=0)
 

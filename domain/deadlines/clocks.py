@@ -21,7 +21,7 @@ import datetime as dt
 
 from domain.appeals.rules import offer_path
 from domain.deadlines import calendar, reminders
-from domain.deadlines.terms import due_date
+from domain.deadlines.terms import INCOMPLETE_NOTICE, due_date
 from models import Appeal, AppealTerm, Document, DocumentType, Organization, TermRule
 
 NOTIFY_INCOMPLETE, COMPLETE_APPLICATION = "notify_incomplete", "complete_application"
@@ -100,9 +100,16 @@ class _Event:
         self._rules = None
 
     def rule(self, code: str) -> TermRule:
+        return self.rules()[code]
+
+    def rules(self) -> dict:
         if self._rules is None:
             self._rules = {r.code: r for r in TermRule.select()}
-        return self._rules[code]
+        return self._rules
+
+    def paused_by(self, event: str) -> list[str]:
+        """The codes of the catalogue's rows the event stops (TermRule.paused_by)."""
+        return [code for code, rule in self.rules().items() if rule.paused_by == event]
 
     def start(self, code: str, *, who: str | None = None, organization=None,
               once: bool = True) -> AppealTerm | None:
@@ -233,27 +240,38 @@ def act_sent_to_supplier(appeal: Appeal, now: dt.datetime):
 
 
 def incomplete_notice(appeal: Appeal, now: dt.datetime):
-    """«Заявка неполная» sent: the notice term is met, the grid company's running step stops
-    (cancelled: it starts again in full once the application is complete) and the
-    applicant's term to complete it starts (one per round)."""
+    """«Заявка неполная» sent: the notice term is met, the running terms the catalogue says
+    it pauses stop (cancelled: they start again in full once the application is complete)
+    and the applicant's term to complete it starts (one per round)."""
     event = _Event(appeal, now)
     event.end(NOTIFY_INCOMPLETE)
-    event.end(contract_step(appeal), state=AppealTerm.CANCELLED)
+    paused = event.paused_by(INCOMPLETE_NOTICE)
+    if paused:  # end() of no code would end every term
+        event.end(*paused, state=AppealTerm.CANCELLED)
     event.start(COMPLETE_APPLICATION, once=False)
 
 
 def missing_items_sent(appeal: Appeal, now: dt.datetime):
-    """The applicant sent the missing items: their term is met, and the grid company's step
-    starts again from now when the notice had stopped it (not when its documents were
-    posted already)."""
+    """The applicant sent the missing items: their term is met, and each term the notice of
+    this round stopped starts again, in full, from now; so does the grid company's step if
+    it never started (not when its documents were posted already)."""
     event = _Event(appeal, now)
+    asked = (AppealTerm.select(AppealTerm.started_at)
+             .where((AppealTerm.appeal == appeal.id) & (AppealTerm.state == AppealTerm.OPEN)
+                    & (AppealTerm.rule_code == COMPLETE_APPLICATION)).first())
     event.end(COMPLETE_APPLICATION)
-    code = contract_step(appeal)
-    last = (AppealTerm.select(AppealTerm.state)
-            .where((AppealTerm.appeal == appeal.id) & (AppealTerm.rule_code == code))
-            .order_by(AppealTerm.id.desc()).first())
-    if last is None or last.state == AppealTerm.CANCELLED:
-        event.start(code, once=False)
+    if asked is not None:
+        stopped = AppealTerm.select().where(
+            (AppealTerm.appeal == appeal.id) & (AppealTerm.state == AppealTerm.CANCELLED)
+            & AppealTerm.rule_code.in_(event.paused_by(INCOMPLETE_NOTICE))
+            & (AppealTerm.ended_at == asked.started_at))  # the notice's moment
+        for term in stopped:
+            event.start(term.rule_code, who=term.who, organization=term.organization_id,
+                        once=False)
+    step = contract_step(appeal)
+    if not AppealTerm.select().where((AppealTerm.appeal == appeal.id)
+                                     & (AppealTerm.rule_code == step)).exists():
+        event.start(step)
 
 
 def annullable_overdue(appeal: Appeal, now: dt.datetime) -> AppealTerm | None:

@@ -7,12 +7,12 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from domain.appeals import casework, filing, incomplete, payments
-from domain.deadlines import clocks
+from domain.deadlines import clocks, terms
 from domain.deadlines.corrections import add_correction
 from domain.errors import Refusal
 from domain.outbox import notify
 from domain.signing import pep
-from models import Appeal, AppealTerm, Document, Signature, StatusCatalog, User
+from models import Appeal, AppealTerm, Document, Signature, StatusCatalog, TermRule, User
 from tests.appeal_factory import make_appeal
 from tests.casework_helpers import applicant_user, sent_appeal, staff, supplier
 from tests.frozen_clock import due, freeze
@@ -257,3 +257,39 @@ def test_above_150_kw_the_distance_keeps_the_year_of_up_to_670_kw(clock):
     appeal = send_with(company, {"distance_near": "yes"}, complies=False, power="gt150")
     clocks.contract_concluded(appeal, clock.now)
     assert terms_of(appeal)["connect_670"] == ("open", due(2027, 2, 2))
+
+
+def test_the_incomplete_notice_stops_exactly_the_terms_the_catalogue_says_it_pauses(clock,
+                                                                                      person):
+    """«Заявка неполная» stops the grid company's step (paused_by in «Сроки»), not the
+    supplier's contract nor the answer to a message; a row the catalogue marks paused too
+    is stopped and started again, for its own organisation, with the missing items."""
+    clerk, gp = staff("grid"), supplier(0)
+    clock.set(2026, 12, 1, 10, 0)
+    appeal = send(person, complies=False, power="15_150", supplier=gp)
+    clock.set(2026, 12, 2, 10, 0)
+    incomplete.mark_incomplete(appeal, clerk, ["site_plan"])
+    assert {code: state for code, (state, _due) in terms_of(appeal).items()} == {
+        "notify_incomplete": "done", "send_contract": "cancelled",
+        "post_supply_contract": "open", "complete_application": "open"}
+
+    TermRule.update(paused_by=terms.INCOMPLETE_NOTICE).where(
+        TermRule.code == "post_supply_contract").execute()
+    clock.set(2026, 12, 3, 10, 0)
+    second = send(person, complies=False, power="15_150", supplier=gp)
+    incomplete.mark_incomplete(second, clerk, ["site_plan"])
+    assert {(t.rule_code, t.state) for t in AppealTerm.select().where(
+        AppealTerm.appeal == second.id)} == {
+        ("notify_incomplete", "done"), ("send_contract", "cancelled"),
+        ("post_supply_contract", "cancelled"), ("complete_application", "open")}
+    item = incomplete.rounds(second)[0].asked[0]
+    # Friday 04.12.2026: the 20th working day counted from Monday 07.12 is 12.01.2027
+    # (31.12.2026 and the new year's holidays to 10.01.2027 are off)
+    clock.set(2026, 12, 4, 10, 0)
+    incomplete.send_missing(second, person, {item.id: "План участка"}, {})
+    restarted = {t.rule_code: t for t in AppealTerm.select().where(
+        (AppealTerm.appeal == second.id) & (AppealTerm.state == AppealTerm.OPEN))}
+    assert set(restarted) == {"send_contract", "post_supply_contract"}
+    assert restarted["send_contract"].due_at == due(2027, 1, 12)
+    assert (restarted["post_supply_contract"].who,
+            restarted["post_supply_contract"].organization_id) == ("supplier", gp.id)

@@ -53,9 +53,11 @@ def _intact() -> bool:
 
 
 def _make_it_look_like_version_14():
-    """Undo what version 15 added: the ТП application's facts that choose a term."""
+    """Undo what version 15 added: the ТП application's facts that choose a term, what
+    pauses a term of «Сроки»."""
     for name in migrations.TP_FACTS:  # plain SQL: SQLite keeps the appeal's triggers
         db.execute_sql(f"ALTER TABLE appeal DROP COLUMN {name}")
+    db.execute_sql("ALTER TABLE term_rule DROP COLUMN paused_by")
     SchemaVersion.update(version=14).execute()
 
 
@@ -432,9 +434,10 @@ def test_version_12_database_gets_the_reminder_marks_and_keeps_its_terms(app):
             dt.datetime(2026, 1, 23, 21), None, None, None, None)
 
 
-def test_version_14_database_gets_the_tp_term_facts_unticked_and_unanswered(app):
+def test_version_14_database_gets_the_tp_term_facts_and_what_pauses_a_term(app):
     """The existing applications keep their choices and say nothing of the 44-ФЗ / 275-ФЗ
-    buyer or the п.16 distance: their terms stay the ones they started with."""
+    buyer or the п.16 distance: their terms stay the ones they started with. The seeded
+    «Сроки» learn which steps «Заявка неполная» stops."""
     with app.app_context(), db.connection_context():
         company = applicant_user("facts@example.ru", legal_form=User.COMPANY)
         appeal = sent_appeal(company, complies=True, power="15_150")
@@ -446,3 +449,6 @@ def test_version_14_database_gets_the_tp_term_facts_unticked_and_unanswered(app)
         kept = Appeal.get_by_id(appeal.id)
         assert (kept.power, kept.complies, kept.public_buyer, kept.distance_near) == (
             "15_150", True, False, None)
+        paused = {r.code: r.paused_by for r in TermRule.select() if r.paused_by}
+        assert paused == {code: "incomplete_notice" for code in (
+            "post_offer_small", "send_contract", "send_contract_temporary")}
