@@ -367,8 +367,10 @@ class Appeal(BaseModel):
     DRAFT, ACTIVE, ARCHIVE = "draft", "active", "archive"
     POWER_CHOICES = {"le15": "≤15 кВт", "15_150": ">15 и ≤150 кВт", "gt150": ">150 кВт"}
     SCHEME_CHOICES = {"permanent": "постоянная", "temporary": "временная"}
+    #: п.16 «б»: the distance condition of the 4-month term, as the applicant answers it.
+    DISTANCE_CHOICES = {"yes": "да", "no": "нет", "unknown": "не знаю"}
     #: The ТП application's own fields: what a draft takes from its form.
-    TP_FIELDS = ("power", "scheme", "complies", "supplier")
+    TP_FIELDS = ("power", "scheme", "complies", "supplier", "public_buyer", "distance_near")
 
     applicant = ForeignKeyField(User, backref="appeals", on_delete="CASCADE")
     kind = CharField(max_length=16, index=True)
@@ -381,6 +383,10 @@ class Appeal(BaseModel):
     complies = BooleanField(null=True)
     supplier = ForeignKeyField(Organization, null=True, backref="supplied_appeals",
                                on_delete="RESTRICT")
+    # A buyer under 44-ФЗ / 275-ФЗ: 15 working days to pay the invoice (п.105–106), ИП/ЮЛ only.
+    public_buyer = BooleanField(default=False)
+    # The п.16 «б» distance condition (DISTANCE_CHOICES; None: not answered).
+    distance_near = CharField(max_length=8, null=True)
     comment_html = TextField(default="")
     last_status = CharField(max_length=500, default="")
     # The kind of the last StatusEvent (StatusEvent.SENT, NUMBER, …); NULL for a draft.
@@ -418,6 +424,10 @@ class Appeal(BaseModel):
     @property
     def scheme_label(self):
         return self.SCHEME_CHOICES.get(self.scheme, "")
+
+    @property
+    def distance_label(self):
+        return self.DISTANCE_CHOICES.get(self.distance_near, "")
 
     @property
     def summary(self):
@@ -582,7 +592,8 @@ class CalendarCorrection(BaseModel):
 
 class TermRule(BaseModel):
     """«Сроки»: one term of the Rules — the step, who must act, the events that start and
-    end it (codes of domain/deadlines/terms.py), its length, its legal basis.
+    end it (codes of domain/deadlines/terms.py), the event that pauses it, its length, its
+    legal basis.
 
     Seeded (domain/setup/seed.py) and keyed on the stable `code`; the administrator edits
     the name, the length and the basis, never the code or the events."""
@@ -596,6 +607,7 @@ class TermRule(BaseModel):
     length = IntegerField()
     unit = CharField(max_length=16, default=WORKING_DAYS)
     applies_to = CharField(max_length=255, default="")  # the case the row is for, if not all
+    paused_by = CharField(max_length=64, default="")  # the event that stops the term, if any
     legal_basis = TextField(default="")
     sort_order = IntegerField(default=0)
 

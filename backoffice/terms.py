@@ -1,9 +1,9 @@
 """«Сроки» (a catalogue: grid staff read, administrators edit): the terms of the Rules the
 appeals' clocks count, each with its legal basis.
 
-The rows are seeded and keyed on their codes and events; the administrator edits the step's
-name, the length and the legal basis, and neither adds nor deletes rows (a row without code
-behind it would count nothing).
+The rows are seeded and keyed on their codes and events (what starts, ends and pauses each
+term: read-only); the administrator edits the step's name, the length and the legal basis,
+and neither adds nor deletes rows (a row without code behind it would count nothing).
 """
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
@@ -22,11 +22,12 @@ class TermRuleView(CatalogView):
     """The catalogue «Сроки»."""
     audit_name = "term_rule"
     can_create = False
-    column_list = ("name", "who", "applies_to", "starts_on", "ends_on", "length",
+    column_list = ("name", "who", "applies_to", "starts_on", "ends_on", "paused_by", "length",
                    "legal_basis", "code")
     form_columns = ("name", "length", "legal_basis")
     column_labels = {"name": "Шаг", "who": "Кто действует", "applies_to": "Для кого",
                      "starts_on": "Начинается с события", "ends_on": "Заканчивается событием",
+                     "paused_by": "Приостанавливается событием",
                      "length": "Срок", "legal_basis": "Основание", "code": "Код"}
     column_default_sort = ("sort_order", False)
     column_sortable_list = ()
@@ -35,6 +36,7 @@ class TermRuleView(CatalogView):
         "who": lambda v, c, m, n: terms.WHO.get(m.who, m.who),
         "starts_on": lambda v, c, m, n: terms.EVENTS.get(m.starts_on, m.starts_on),
         "ends_on": lambda v, c, m, n: terms.EVENTS.get(m.ends_on, m.ends_on),
+        "paused_by": lambda v, c, m, n: terms.EVENTS.get(m.paused_by, m.paused_by) or "—",
         "length": _length_cell,
     }
     form_args = {

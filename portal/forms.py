@@ -8,7 +8,15 @@ each input by hand so that names, ids and markup stay as the manual's pages have
 """
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import Field, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 
 from domain.appeals import rules
 from domain.text import clean_html, clean_rich_text
@@ -104,6 +112,11 @@ class TpForm(UploadsForm):
         "заключение договора энергоснабжения (купли-продажи электрической энергии (мощности))",
         coerce=_id_or_none, invalid_value_message=rules.SUPPLIER_UNKNOWN,
         invalid_choice_message=rules.SUPPLIER_UNKNOWN)
+    public_buyer = BooleanField(rules.PUBLIC_BUYER_LABEL)
+    distance_near = OptionalRadioField(
+        rules.DISTANCE_LABEL,
+        choices=[SelectChoice(v, t) for v, t in Appeal.DISTANCE_CHOICES.items()],
+        coerce=_text_or_none, invalid_choice_message=rules.DISTANCE_UNKNOWN)
     comment = TextAreaField("Комментарий к заявке", filters=[clean_rich_text])
     files_type = SelectField("Документ", default="Заявка", validate_choice=False)
     action = StringField(default="save")
@@ -134,7 +147,9 @@ class TpForm(UploadsForm):
     def tp_fields(self) -> dict:
         """The ТП fields (Appeal.TP_FIELDS) as a draft takes them (filing.save_draft)."""
         return {"power": self.power.data, "scheme": self.scheme.data,
-                "complies": self.complies.data, "supplier": self.suppliers.get(self.supplier.data)}
+                "complies": self.complies.data, "supplier": self.suppliers.get(self.supplier.data),
+                "public_buyer": bool(self.public_buyer.data),
+                "distance_near": self.distance_near.data}
 
     def draft_fields(self) -> dict:
         """Everything the draft stores from this form."""

@@ -18,6 +18,17 @@ SUBJECT_MAX = 500
 POWER_MISSING = "Выберите максимальную мощность"
 SCHEME_MISSING = "Выберите схему электроснабжения"
 SUPPLIER_UNKNOWN = "Выберите гарантирующего поставщика из списка"
+DISTANCE_UNKNOWN = "Выберите ответ: да, нет или не знаю"
+PUBLIC_BUYER_PERSON = ("Срок оплаты счета 15 рабочих дней установлен для покупателей по "
+                       "44-ФЗ / 275-ФЗ — юридических лиц и индивидуальных предпринимателей; "
+                       "физическому лицу эта отметка недоступна")
+
+# The ТП application's optional facts that choose a term of «Сроки» (domain/deadlines/clocks.py).
+PUBLIC_BUYER_LABEL = ("Заявитель — покупатель по 44-ФЗ / 275-ФЗ (оплата счета в течение 15 "
+                      "рабочих дней)")
+DISTANCE_LABEL = ("Расстояние от границ участка до объектов электросетевого хозяйства нужного "
+                  "класса напряжения не более 300 м в городах и поселках городского типа и не "
+                  "более 500 м в сельской местности")
 
 SUBJECT_MISSING = "Введите тему сообщения"
 SUBJECT_TOO_LONG = f"Тема не длиннее {SUBJECT_MAX} символов"
@@ -111,13 +122,18 @@ def excluded_choice(applicant, power, complies) -> str | None:
 
 def check_tp(appeal: Appeal, *, complete: bool) -> dict:
     """Errors of a ТП application's choices by field; complete=True (sending) also requires
-    every choice. The supplier, when named, is an active guaranteeing supplier."""
+    every choice. The supplier, when named, is an active guaranteeing supplier; the 44-ФЗ /
+    275-ФЗ buyer's tick is for a sole trader or a company (п.12(1)), never a person (п.14)."""
     applicant, power, complies = appeal.applicant, appeal.power, appeal.complies
     errors = {}
     if power and power not in Appeal.POWER_CHOICES:
         errors["power"] = POWER_MISSING
     if appeal.scheme and appeal.scheme not in Appeal.SCHEME_CHOICES:
         errors["scheme"] = SCHEME_MISSING
+    if appeal.distance_near and appeal.distance_near not in Appeal.DISTANCE_CHOICES:
+        errors["distance_near"] = DISTANCE_UNKNOWN
+    if appeal.public_buyer and applicant.under_point_14:
+        errors["public_buyer"] = PUBLIC_BUYER_PERSON
     if appeal.supplier_id and not (appeal.supplier.kind == Organization.SUPPLIER
                                    and appeal.supplier.active):
         errors["supplier"] = SUPPLIER_UNKNOWN

@@ -13,17 +13,15 @@ running step and starts the applicant's 20 working days; the missing items sent 
 and start the grid company's step again, in full, from that day (a new row; the notice
 term is not restarted: it counts from the first receipt of the application).
 
-Not yet: the 15 working days of a buyer
-under 44-ФЗ / 275-ФЗ (no such tick on the application: pay_invoice_small applies), the
-4-month п.16 term (the distance condition is not known: connect_small applies), and the
-recompute of open terms after a calendar correction (a correction changes the terms
-started after it).
+The application's own ticks choose among rows: the 44-ФЗ / 275-ФЗ buyer pays within 15
+working days, the п.16 distance condition («да») gives the 4-month connection term. The
+open terms are recounted after a calendar correction by recompute.py.
 """
 import datetime as dt
 
 from domain.appeals.rules import offer_path
 from domain.deadlines import calendar, reminders
-from domain.deadlines.terms import due_date
+from domain.deadlines.terms import INCOMPLETE_NOTICE, due_date
 from models import Appeal, AppealTerm, Document, DocumentType, Organization, TermRule
 
 NOTIFY_INCOMPLETE, COMPLETE_APPLICATION = "notify_incomplete", "complete_application"
@@ -58,16 +56,21 @@ def contract_step(appeal: Appeal) -> str:
 
 def applicant_step(appeal: Appeal) -> str:
     """The applicant's step once the grid company's documents are posted: paying the invoice
-    on the offer path, else signing the contract (or refusing with reasons)."""
-    return PAY_INVOICE_SMALL if offer_path(appeal) else SIGN_CONTRACT
+    on the offer path (15 working days for a buyer under 44-ФЗ / 275-ФЗ, ticked on the
+    application), else signing the contract (or refusing with reasons)."""
+    if not offer_path(appeal):
+        return SIGN_CONTRACT
+    return PAY_INVOICE_PUBLIC if appeal.public_buyer else PAY_INVOICE_SMALL
 
 
 def connect_step(appeal: Appeal) -> str:
-    """The п.16 «б» row by the power category: up to 150 kW the 6 months (the 4 months need
-    the distance condition, which the application does not tell), above 150 kW the year of
+    """The п.16 «б» row by the power category: up to 150 kW the 4 months when the applicant
+    says the distance condition holds («да»), else the 6 months; above 150 kW the year of
     «до 670 кВт» (the form stops at «>150 кВт»: the shorter term, so it is never missed
     unseen)."""
-    return CONNECT_670 if appeal.power == "gt150" else CONNECT_SMALL
+    if appeal.power == "gt150":
+        return CONNECT_670
+    return CONNECT_SMALL_NEAR if appeal.distance_near == "yes" else CONNECT_SMALL
 
 
 def step_documents(appeal: Appeal) -> frozenset:
@@ -97,9 +100,16 @@ class _Event:
         self._rules = None
 
     def rule(self, code: str) -> TermRule:
+        return self.rules()[code]
+
+    def rules(self) -> dict:
         if self._rules is None:
             self._rules = {r.code: r for r in TermRule.select()}
-        return self._rules[code]
+        return self._rules
+
+    def paused_by(self, event: str) -> list[str]:
+        """The codes of the catalogue's rows the event stops (TermRule.paused_by)."""
+        return [code for code, rule in self.rules().items() if rule.paused_by == event]
 
     def start(self, code: str, *, who: str | None = None, organization=None,
               once: bool = True) -> AppealTerm | None:
@@ -230,27 +240,38 @@ def act_sent_to_supplier(appeal: Appeal, now: dt.datetime):
 
 
 def incomplete_notice(appeal: Appeal, now: dt.datetime):
-    """«Заявка неполная» sent: the notice term is met, the grid company's running step stops
-    (cancelled: it starts again in full once the application is complete) and the
-    applicant's term to complete it starts (one per round)."""
+    """«Заявка неполная» sent: the notice term is met, the running terms the catalogue says
+    it pauses stop (cancelled: they start again in full once the application is complete)
+    and the applicant's term to complete it starts (one per round)."""
     event = _Event(appeal, now)
     event.end(NOTIFY_INCOMPLETE)
-    event.end(contract_step(appeal), state=AppealTerm.CANCELLED)
+    paused = event.paused_by(INCOMPLETE_NOTICE)
+    if paused:  # end() of no code would end every term
+        event.end(*paused, state=AppealTerm.CANCELLED)
     event.start(COMPLETE_APPLICATION, once=False)
 
 
 def missing_items_sent(appeal: Appeal, now: dt.datetime):
-    """The applicant sent the missing items: their term is met, and the grid company's step
-    starts again from now when the notice had stopped it (not when its documents were
-    posted already)."""
+    """The applicant sent the missing items: their term is met, and each term the notice of
+    this round stopped starts again, in full, from now; so does the grid company's step if
+    it never started (not when its documents were posted already)."""
     event = _Event(appeal, now)
+    asked = (AppealTerm.select(AppealTerm.started_at)
+             .where((AppealTerm.appeal == appeal.id) & (AppealTerm.state == AppealTerm.OPEN)
+                    & (AppealTerm.rule_code == COMPLETE_APPLICATION)).first())
     event.end(COMPLETE_APPLICATION)
-    code = contract_step(appeal)
-    last = (AppealTerm.select(AppealTerm.state)
-            .where((AppealTerm.appeal == appeal.id) & (AppealTerm.rule_code == code))
-            .order_by(AppealTerm.id.desc()).first())
-    if last is None or last.state == AppealTerm.CANCELLED:
-        event.start(code, once=False)
+    if asked is not None:
+        stopped = AppealTerm.select().where(
+            (AppealTerm.appeal == appeal.id) & (AppealTerm.state == AppealTerm.CANCELLED)
+            & AppealTerm.rule_code.in_(event.paused_by(INCOMPLETE_NOTICE))
+            & (AppealTerm.ended_at == asked.started_at))  # the notice's moment
+        for term in stopped:
+            event.start(term.rule_code, who=term.who, organization=term.organization_id,
+                        once=False)
+    step = contract_step(appeal)
+    if not AppealTerm.select().where((AppealTerm.appeal == appeal.id)
+                                     & (AppealTerm.rule_code == step)).exists():
+        event.start(step)
 
 
 def annullable_overdue(appeal: Appeal, now: dt.datetime) -> AppealTerm | None:

@@ -11,7 +11,7 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate  # noq
 from domain.appeals import unread_index
 from domain.appeals.search_index import create_search_index, refresh_all_identities
 from domain.deadlines import calendar, clocks
-from domain.setup.seed import seed_catalogues, seed_terms
+from domain.setup.seed import seed_catalogues, seed_paused_by, seed_terms
 from domain.signing import awaiting
 from models import (
     ALL_MODELS,
@@ -235,7 +235,9 @@ def add_appeal_terms(migrator):
     if AppealTerm.select().exists():
         return
     in_force = calendar.current()
-    rules = {r.code: r for r in TermRule.select()}
+    # The columns version 9 made (later steps add others to term_rule).
+    rules = {r.code: r for r in TermRule.select(TermRule.id, TermRule.code, TermRule.who,
+                                                TermRule.length, TermRule.unit)}
     orgs = {o.id: o for o in Organization.select()}
     rows = [_history_term(appeal, rules[code], in_force, orgs)
             for appeal, code in _history_steps()]
@@ -285,6 +287,30 @@ def add_term_reminder_marks(migrator):
               for name in REMINDER_MARKS if name not in columns])
 
 
+def reserved_step_14(migrator):
+    """Version 14: reserved for a step being added on another branch; does nothing here, so
+    that step keeps its number when the branches meet."""
+
+
+TP_FACTS = ("public_buyer", "distance_near")
+
+
+def add_tp_term_facts(migrator):
+    """Version 15: the ТП application's facts that choose a term (the 44-ФЗ / 275-ФЗ
+    buyer's tick, unticked on the existing appeals; the п.16 distance condition,
+    unanswered), and term_rule.paused_by, seeded for the steps «Заявка неполная» stops."""
+    columns = {c.name for c in db.get_columns("appeal")}
+    # Plain ALTER TABLE: peewee's NOT NULL path rebuilds an SQLite table, losing its triggers.
+    if "public_buyer" not in columns:
+        db.execute_sql("ALTER TABLE appeal ADD COLUMN public_buyer BOOLEAN NOT NULL DEFAULT FALSE")
+    if "distance_near" not in columns:
+        migrate(migrator.add_column("appeal", "distance_near", Appeal.distance_near))
+    if "paused_by" not in {c.name for c in db.get_columns("term_rule")}:
+        db.execute_sql("ALTER TABLE term_rule ADD COLUMN paused_by VARCHAR(64) NOT NULL "
+                       "DEFAULT ''")
+    seed_paused_by()
+
+
 STEPS: list = [
     # version 1 is the initial schema, created from the models.
     add_search_index,  # 2
@@ -299,6 +325,8 @@ STEPS: list = [
     add_appeal_terms,  # 11
     add_incomplete_requests,  # 12
     add_term_reminder_marks,  # 13
+    reserved_step_14,  # 14
+    add_tp_term_facts,  # 15
 ]
 
 LATEST = 1 + len(STEPS)

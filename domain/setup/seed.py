@@ -94,6 +94,12 @@ TERMS = [
 ]
 
 
+# What stops a running term (code → event): the grid company's first step stops at «Заявка
+# неполная» and starts again in full once the application is complete (п.15).
+PAUSED_BY = {code: ev.INCOMPLETE_NOTICE
+             for code in ("post_offer_small", "send_contract", "send_contract_temporary")}
+
+
 def seed_terms():
     """The «Сроки» rows, each found by its code; a row already there keeps the name, length
     and basis the administrator gave it."""
@@ -103,7 +109,15 @@ def seed_terms():
         if code not in have:
             TermRule.create(code=code, name=name, who=who, starts_on=starts, ends_on=ends,
                             length=length, unit=unit, applies_to=applies_to,
-                            legal_basis=basis, sort_order=order)
+                            legal_basis=basis, sort_order=order,
+                            paused_by=PAUSED_BY.get(code, ""))
+
+
+def seed_paused_by():
+    """PAUSED_BY on the rows seeded before the catalogue said what pauses a term."""
+    for code, event in PAUSED_BY.items():
+        (TermRule.update(paused_by=event)
+         .where((TermRule.code == code) & (TermRule.paused_by == "")).execute())
 
 
 PERSONAL_DATA_HTML = """

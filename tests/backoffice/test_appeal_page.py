@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from models import Document, Post, Setting, StatusEvent
+from models import Appeal, Document, Post, Setting, StatusEvent, User
 from tests.casework_helpers import applicant_user, login_staff, sent_appeal, staff
 from tests.data import HOSTILE_RICH_TEXT, assert_shown_sanitised
 
@@ -128,3 +128,13 @@ def test_applicant_card_shows_the_phone_as_the_applicants_list_does(clerk_client
     page = clerk_client.get(f"/backoffice/appeals/{appeal.id}").get_data(as_text=True)
     assert '<dt class="col-sm-4">Сотовый телефон</dt><dd class="col-sm-8">+7 912 978-01-13<' in page
     assert "+79129780113" not in page
+
+
+def test_the_page_shows_the_public_buyer_and_the_distance_condition(clerk_client):
+    appeal = sent_appeal(applicant_user(legal_form=User.COMPANY), complies=True, power="15_150")
+    page = clerk_client.get(f"/backoffice/appeals/{appeal.id}").get_data(as_text=True)
+    assert 'id="distance-near">—<' in page and 'id="public-buyer">нет<' in page
+    Appeal.update(public_buyer=True, distance_near="yes").where(Appeal.id == appeal.id).execute()
+    page = clerk_client.get(f"/backoffice/appeals/{appeal.id}").get_data(as_text=True)
+    assert 'id="distance-near">да<' in page
+    assert 'id="public-buyer">да (оплата счета в течение 15 рабочих дней)<' in page

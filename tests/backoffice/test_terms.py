@@ -1,5 +1,7 @@
 """«Сроки» in the back office: grid staff read each term with its legal basis; the
 administrator edits the name, the length and the basis, never the code or the events."""
+import re
+
 import pytest
 
 from domain.deadlines import terms
@@ -84,3 +86,19 @@ def test_a_bad_edit_is_refused_in_russian_and_changes_nothing(staff, code, data,
     assert (saved.name, saved.length, saved.legal_basis) == (
         rule.name, rule.length, rule.legal_basis)
     assert not AuditLog.select().where(AuditLog.action == "term_rule_updated").exists()
+
+
+def test_the_catalogue_shows_what_pauses_a_term_and_the_length_stays_editable(staff):
+    page = text(staff["clerk"].get(URL))
+    assert "Приостанавливается событием" in page
+    cells = [" ".join(c.split()) for c in re.findall(r'<td class="col-paused_by">(.*?)</td>',
+                                                     page, re.S)]
+    assert sorted(cells) == ["Направлено уведомление «Заявка неполная»"] * 3 + ["—"] * (
+        len(cells) - 3)
+    admin = staff["admin"]
+    rule = terms.by_code("post_offer_small")
+    form = text(admin.get(f"{URL}edit/?id={rule.id}"))
+    assert 'name="paused_by"' not in form  # read-only: the clocks key on it
+    assert edit(admin, rule, length="12", paused_by="").status_code == 302
+    saved = terms.by_code("post_offer_small")
+    assert (saved.length, saved.paused_by) == (12, terms.INCOMPLETE_NOTICE)

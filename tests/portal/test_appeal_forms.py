@@ -207,7 +207,47 @@ def test_unknown_supplier_is_refused(client, applicant):
     assert "Выберите гарантирующего поставщика из списка" in page_text(response)
 
 
+DISTANCE = ("Расстояние от границ участка до объектов электросетевого хозяйства нужного класса "
+            "напряжения не более 300 м в городах и поселках городского типа и не более 500 м в "
+            "сельской местности")
+PUBLIC_BUYER = "Заявитель — покупатель по 44-ФЗ / 275-ФЗ (оплата счета в течение 15 рабочих дней)"
+
+
+def test_company_ticks_the_public_buyer_and_the_distance_kept_in_the_draft_and_shown(
+        client, auth):
+    auth.register(**COMPANY)
+    html = page_text(client.get("/appeals/new/tp"))
+    assert PUBLIC_BUYER in html and DISTANCE in html
+    assert post_tp(client, power="15_150", public_buyer="y", distance_near="yes").status_code == 302
+    draft = Appeal.get()
+    assert (draft.public_buyer, draft.distance_near) == (True, "yes")
+    html = page_text(client.get(f"/appeals/{draft.id}/edit"))
+    assert 'name="public_buyer" value="y" checked' in html
+    assert 'name="distance_near" value="yes" checked' in html
+    # Unticked and «не знаю» on the next save.
+    client.post(f"/appeals/{draft.id}/edit", data=tp_form(power="15_150", distance_near="unknown"))
+    assert (Appeal.get().public_buyer, Appeal.get().distance_near) == (False, "unknown")
+    client.post(f"/appeals/{draft.id}/edit", data=tp_form(power="15_150", public_buyer="y",
+                                                          distance_near="yes"))
+    html = page_text(client.get(f"/appeals/{draft.id}"))
+    assert re.search(r'id="distance-near">да<', html)
+    assert "Покупатель по 44-ФЗ / 275-ФЗ" in html
+
+
+def test_a_person_cannot_tick_the_public_buyer(client, applicant):
+    html = page_text(client.get("/appeals/new/tp"))
+    assert PUBLIC_BUYER not in html and DISTANCE in html  # not offered to a person
+    response = post_tp(client, public_buyer="y")
+    assert response.status_code == 400
+    assert re.search(r'id="public_buyer-error" role="alert">Срок оплаты счета 15 рабочих дней '
+                     r'установлен для покупателей по 44-ФЗ / 275-ФЗ', page_text(response))
+    assert Appeal.select().count() == 0
+    assert post_tp(client, distance_near="no").status_code == 302
+    assert (Appeal.get().public_buyer, Appeal.get().distance_near) == (False, "no")
+
+
 @pytest.mark.parametrize("field,value,message", [
+    ("distance_near", "maybe", "Выберите ответ: да, нет или не знаю"),
     ("power", "100kW", "Выберите максимальную мощность"),
     ("scheme", "forever", "Выберите схему электроснабжения"),
     ("supplier", "АО", "Выберите гарантирующего поставщика из списка"),

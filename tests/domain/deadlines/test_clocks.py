@@ -7,12 +7,12 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from domain.appeals import casework, filing, incomplete, payments
-from domain.deadlines import clocks
+from domain.deadlines import clocks, terms
 from domain.deadlines.corrections import add_correction
 from domain.errors import Refusal
 from domain.outbox import notify
 from domain.signing import pep
-from models import Appeal, AppealTerm, Document, Signature, StatusCatalog, User
+from models import Appeal, AppealTerm, Document, Signature, StatusCatalog, TermRule, User
 from tests.appeal_factory import make_appeal
 from tests.casework_helpers import applicant_user, sent_appeal, staff, supplier
 from tests.frozen_clock import due, freeze
@@ -197,3 +197,99 @@ def test_an_empty_file_refuses_the_answers_beside_its_item(clock, person):
     assert refused.value.field == f"answer_{item.id}" and "План.pdf" in refused.value.message
     assert incomplete.rounds(appeal)[0].answered_at is None
     assert not Document.select().where(Document.file_name == "План.pdf").exists()
+
+
+def send_with(applicant, facts: dict, **fields) -> Appeal:
+    """A ТП application whose draft took the application's facts (filing.update_draft)
+    before it was sent."""
+    draft = make_appeal(applicant, state=Appeal.DRAFT, documents=[("applicant", "Заявка", "z.pdf")],
+                        **fields)
+    filing.update_draft(Appeal.get_by_id(draft.id), **facts)
+    return filing.send_appeal(Appeal.get_by_id(draft.id))
+
+
+def post_offer(appeal, clerk):
+    for name, doc_type in (("ТУ.pdf", "Технические условия"), ("Договор.pdf", "Договор ТП"),
+                           ("Счет.pdf", "Счет на оплату")):
+        casework.place_document(appeal, clerk, upload(name), doc_type)
+
+
+def test_a_public_buyer_pays_in_15_working_days_and_the_near_site_is_connected_in_4_months(clock):
+    """п.12(1), 44-ФЗ / 275-ФЗ ticked, distance «да»: the invoice posted on Wednesday
+    04.02.2026 is due on the 15th working day after it (26.02.2026: Monday 23.02 is off);
+    the payment on 10.02.2026 → 4 calendar months to connect (10.06.2026)."""
+    company = applicant_user("buyer@example.ru", legal_form=User.COMPANY, confirmed=True)
+    clerk = staff("grid")
+    clock.set(2026, 2, 2, 10, 0)
+    appeal = send_with(company, {"public_buyer": True, "distance_near": "yes"},
+                       complies=True, power="15_150")
+    clock.set(2026, 2, 4, 10, 0)
+    post_offer(appeal, clerk)
+    terms = terms_of(appeal)
+    assert terms["pay_invoice_small_public_buyer"] == ("open", due(2026, 2, 26))
+    assert "pay_invoice_small" not in terms
+    clock.set(2026, 2, 10, 12, 0)
+    payments.record_payment(appeal, clerk)
+    terms = terms_of(appeal)
+    assert terms["pay_invoice_small_public_buyer"][0] == "done"
+    assert terms["connect_small_near"] == ("open", due(2026, 6, 10))
+    assert "connect_small" not in terms
+
+
+@pytest.mark.parametrize("distance", ["no", "unknown", None])
+def test_without_the_tick_or_the_distance_5_working_days_to_pay_and_6_months(clock, distance):
+    company = applicant_user("other@example.ru", legal_form=User.COMPANY, confirmed=True)
+    clerk = staff("grid")
+    clock.set(2026, 2, 2, 10, 0)
+    appeal = send_with(company, {"public_buyer": False, "distance_near": distance},
+                       complies=True, power="15_150")
+    clock.set(2026, 2, 4, 10, 0)
+    post_offer(appeal, clerk)
+    assert terms_of(appeal)["pay_invoice_small"] == ("open", due(2026, 2, 11))
+    clock.set(2026, 2, 10, 12, 0)
+    payments.record_payment(appeal, clerk)
+    assert terms_of(appeal)["connect_small"] == ("open", due(2026, 8, 10))
+
+
+def test_above_150_kw_the_distance_keeps_the_year_of_up_to_670_kw(clock):
+    company = applicant_user("large@example.ru", legal_form=User.COMPANY, confirmed=True)
+    clock.set(2026, 2, 2, 10, 0)
+    appeal = send_with(company, {"distance_near": "yes"}, complies=False, power="gt150")
+    clocks.contract_concluded(appeal, clock.now)
+    assert terms_of(appeal)["connect_670"] == ("open", due(2027, 2, 2))
+
+
+def test_the_incomplete_notice_stops_exactly_the_terms_the_catalogue_says_it_pauses(clock,
+                                                                                      person):
+    """«Заявка неполная» stops the grid company's step (paused_by in «Сроки»), not the
+    supplier's contract nor the answer to a message; a row the catalogue marks paused too
+    is stopped and started again, for its own organisation, with the missing items."""
+    clerk, gp = staff("grid"), supplier(0)
+    clock.set(2026, 12, 1, 10, 0)
+    appeal = send(person, complies=False, power="15_150", supplier=gp)
+    clock.set(2026, 12, 2, 10, 0)
+    incomplete.mark_incomplete(appeal, clerk, ["site_plan"])
+    assert {code: state for code, (state, _due) in terms_of(appeal).items()} == {
+        "notify_incomplete": "done", "send_contract": "cancelled",
+        "post_supply_contract": "open", "complete_application": "open"}
+
+    TermRule.update(paused_by=terms.INCOMPLETE_NOTICE).where(
+        TermRule.code == "post_supply_contract").execute()
+    clock.set(2026, 12, 3, 10, 0)
+    second = send(person, complies=False, power="15_150", supplier=gp)
+    incomplete.mark_incomplete(second, clerk, ["site_plan"])
+    assert {(t.rule_code, t.state) for t in AppealTerm.select().where(
+        AppealTerm.appeal == second.id)} == {
+        ("notify_incomplete", "done"), ("send_contract", "cancelled"),
+        ("post_supply_contract", "cancelled"), ("complete_application", "open")}
+    item = incomplete.rounds(second)[0].asked[0]
+    # Friday 04.12.2026: the 20th working day counted from Monday 07.12 is 12.01.2027
+    # (31.12.2026 and the new year's holidays to 10.01.2027 are off)
+    clock.set(2026, 12, 4, 10, 0)
+    incomplete.send_missing(second, person, {item.id: "План участка"}, {})
+    restarted = {t.rule_code: t for t in AppealTerm.select().where(
+        (AppealTerm.appeal == second.id) & (AppealTerm.state == AppealTerm.OPEN))}
+    assert set(restarted) == {"send_contract", "post_supply_contract"}
+    assert restarted["send_contract"].due_at == due(2027, 1, 12)
+    assert (restarted["post_supply_contract"].who,
+            restarted["post_supply_contract"].organization_id) == ("supplier", gp.id)

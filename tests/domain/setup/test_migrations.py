@@ -52,8 +52,24 @@ def _intact() -> bool:
     return is_postgres() or db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
+def _make_it_look_like_version_14():
+    """Undo what version 15 added: the ТП application's facts that choose a term, what
+    pauses a term of «Сроки»."""
+    for name in migrations.TP_FACTS:  # plain SQL: SQLite keeps the appeal's triggers
+        db.execute_sql(f"ALTER TABLE appeal DROP COLUMN {name}")
+    db.execute_sql("ALTER TABLE term_rule DROP COLUMN paused_by")
+    SchemaVersion.update(version=14).execute()
+
+
+def _make_it_look_like_version_13():
+    """Undo what version 15 added; version 14 is a placeholder here: nothing more to undo."""
+    _make_it_look_like_version_14()
+    SchemaVersion.update(version=13).execute()
+
+
 def _make_it_look_like_version_12():
-    """Undo what version 13 added: the reminder marks of appeal_term."""
+    """Undo what version 13 added (after 15 and 14): the reminder marks of appeal_term."""
+    _make_it_look_like_version_13()
     migrator = migrations._migrator()
     for name in migrations.REMINDER_MARKS:
         migrations.migrate(migrator.drop_column("appeal_term", name))
@@ -416,3 +432,23 @@ def test_version_12_database_gets_the_reminder_marks_and_keeps_its_terms(app):
         assert (term.due_at, term.reminded_before_at, term.reminded_overdue_at,
                 term.applicant_started_sent_at, term.applicant_before_at) == (
             dt.datetime(2026, 1, 23, 21), None, None, None, None)
+
+
+def test_version_14_database_gets_the_tp_term_facts_and_what_pauses_a_term(app):
+    """The existing applications keep their choices and say nothing of the 44-ФЗ / 275-ФЗ
+    buyer or the п.16 distance: their terms stay the ones they started with. The seeded
+    «Сроки» learn which steps «Заявка неполная» stops."""
+    with app.app_context(), db.connection_context():
+        company = applicant_user("facts@example.ru", legal_form=User.COMPANY)
+        appeal = sent_appeal(company, complies=True, power="15_150")
+        fresh = _schema()
+        _make_it_look_like_version_14()
+        assert "public_buyer" not in {c.name for c in db.get_columns("appeal")}
+        assert upgrade() == (14, LATEST)
+        assert _schema() == fresh and _intact()
+        kept = Appeal.get_by_id(appeal.id)
+        assert (kept.power, kept.complies, kept.public_buyer, kept.distance_near) == (
+            "15_150", True, False, None)
+        paused = {r.code: r.paused_by for r in TermRule.select() if r.paused_by}
+        assert paused == {code: "incomplete_notice" for code in (
+            "post_offer_small", "send_contract", "send_contract_temporary")}
