@@ -107,9 +107,11 @@ class _Event:
                                 & _same_organization(organization))
         if terms.exists():
             return None
-        return AppealTerm.create(appeal=self.appeal.id, rule_code=code, who=who or rule.who,
+        term = AppealTerm.create(appeal=self.appeal.id, rule_code=code, who=who or rule.who,
                                  organization=organization, started_at=self.now,
                                  due_at=due_at(rule, self.now, self.in_force))
+        summarise(self.appeal)
+        return term
 
     def end(self, *codes, organization=ANY, state: str = AppealTerm.DONE) -> int:
         """End the open terms of these codes (every code when none is given), of that
@@ -119,7 +121,34 @@ class _Event:
             condition &= AppealTerm.rule_code.in_(codes)
         if organization is not ANY:
             condition &= _same_organization(organization)
-        return (AppealTerm.update(state=state, ended_at=self.now).where(condition).execute())
+        ended = AppealTerm.update(state=state, ended_at=self.now).where(condition).execute()
+        if ended:
+            summarise(self.appeal)
+        return ended
+
+
+def summarise(appeal: Appeal):
+    """Copy the appeal's earliest open term onto it (Appeal.term_due_at, term_who,
+    term_code, supplier_term_due_at): what the lists filter and show as «Срок» without
+    reading appeal_term per row. Called after every start and end; the object passed in
+    gets the values too, so a later save() of it keeps them."""
+    values = summary_of(appeal.id)
+    Appeal.update(**values).where(Appeal.id == appeal.id).execute()
+    for name, value in values.items():
+        setattr(appeal, name, value)
+
+
+def summary_of(appeal_id: int) -> dict:
+    """Appeal's term_* columns from its open terms (all None when none is open)."""
+    terms = list(AppealTerm.select(AppealTerm.due_at, AppealTerm.who, AppealTerm.rule_code,
+                                   AppealTerm.organization)
+                 .where((AppealTerm.appeal == appeal_id) & (AppealTerm.state == AppealTerm.OPEN))
+                 .order_by(AppealTerm.due_at, AppealTerm.id))
+    first = terms[0] if terms else None
+    supplier = next((t for t in terms if t.organization_id is not None), None)
+    return {"term_due_at": first and first.due_at, "term_who": first and first.who,
+            "term_code": first and first.rule_code,
+            "supplier_term_due_at": supplier and supplier.due_at}
 
 
 def _same_organization(organization):

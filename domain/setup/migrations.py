@@ -265,6 +265,48 @@ def _history_term(appeal: Appeal, rule: TermRule, in_force, orgs: dict) -> dict:
             "due_at": clocks.due_at(rule, appeal.sent_at, in_force)}
 
 
+def reserved_12(migrator):
+    """Version 12: taken by another branch (the «Сроки» work merged in parallel); a
+    do-nothing placeholder here until that branch's step replaces it."""
+
+
+def reserved_13(migrator):
+    """Version 13: taken by another branch, like version 12; a do-nothing placeholder."""
+
+
+TERM_SUMMARY = ("term_due_at", "term_who", "term_code", "supplier_term_due_at")
+
+
+def add_term_summary(migrator):
+    """Version 14: the appeal's copy of its earliest open term (Appeal.term_*, kept by
+    clocks.summarise) with its indexes, filled from appeal_term for the appeals with an
+    open term."""
+    columns = {c.name for c in db.get_columns("appeal")}
+    migrate(*[migrator.add_column("appeal", name, getattr(Appeal, name))
+              for name in TERM_SUMMARY if name not in columns])
+    migrate(*_missing_indexes(migrator, Appeal))
+    fill_term_summary()
+
+
+def fill_term_summary():
+    """Set Appeal.term_* of every appeal with an open term, in one UPDATE of correlated
+    subqueries on appeal_term's (state, due_at) and appeal indexes (the bench seeds use it
+    too)."""
+    term = AppealTerm.alias()
+    open_terms = (term.appeal == Appeal.id) & (term.state == AppealTerm.OPEN)
+
+    def earliest(column, condition=open_terms):
+        return (term.select(column).where(condition)
+                .order_by(term.due_at, term.id).limit(1))
+    (Appeal.update(term_due_at=earliest(term.due_at), term_who=earliest(term.who),
+                   term_code=earliest(term.rule_code),
+                   supplier_term_due_at=earliest(term.due_at,
+                                                 open_terms & term.organization.is_null(False)))
+     .where(Appeal.id.in_(AppealTerm.select(AppealTerm.appeal)
+                          .where(AppealTerm.state == AppealTerm.OPEN)))
+     .execute())
+
+
 STEPS: list = [
     # version 1 is the initial schema, created from the models.
     add_search_index,  # 2
@@ -277,6 +319,9 @@ STEPS: list = [
     add_calendar_and_terms,  # 9
     drop_contract_signatures_on_offer_path,  # 10
     add_appeal_terms,  # 11
+    reserved_12,  # 12
+    reserved_13,  # 13
+    add_term_summary,  # 14
 ]
 
 LATEST = 1 + len(STEPS)

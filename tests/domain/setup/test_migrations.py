@@ -2,10 +2,11 @@
 import datetime as dt
 
 import pytest
+from playhouse.migrate import migrate
 
 from domain.appeals import payments, read_marks, search_index, unread_index
 from domain.appeals.listing import search as listing_search
-from domain.deadlines import calendar
+from domain.deadlines import calendar, clocks
 from domain.setup import migrations, seed
 from domain.setup.migrations import LATEST, SchemaVersion, upgrade
 from domain.signing import awaiting
@@ -50,8 +51,31 @@ def _intact() -> bool:
     return is_postgres() or db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
+def _make_it_look_like_version_13():
+    """Undo what version 14 added: the appeal's term_* columns and their indexes."""
+    migrator = migrations._migrator()
+    indexes = {index.name for index in db.get_indexes("appeal")}
+    migrate(*[migrator.drop_index("appeal", name) for name in
+              ("appeal_term_due_at_id", "appeal_supplier_term_due_at_id") if name in indexes])
+    migrate(*[migrator.drop_column("appeal", name) for name in migrations.TERM_SUMMARY])
+    SchemaVersion.update(version=13).execute()
+
+
+def _make_it_look_like_version_12():
+    """Undo what version 14 added; version 13 is a placeholder here."""
+    _make_it_look_like_version_13()
+    SchemaVersion.update(version=12).execute()
+
+
+def _make_it_look_like_version_11():
+    """Undo what version 14 added; version 12 is a placeholder here."""
+    _make_it_look_like_version_12()
+    SchemaVersion.update(version=11).execute()
+
+
 def _make_it_look_like_version_10():
-    """Undo what version 11 added: appeal_term."""
+    """Undo what versions 14 and 11 added: the term columns, appeal_term."""
+    _make_it_look_like_version_11()
     db.execute_sql("DROP TABLE appeal_term")
     SchemaVersion.update(version=10).execute()
 
@@ -360,3 +384,34 @@ def test_version_10_database_starts_the_running_first_terms_from_the_history(app
                 dt.datetime(2026, 1, 30, 21)}
         migrations.add_appeal_terms(None)  # the step again: nothing doubled
         assert AppealTerm.select().count() == 3
+
+
+def test_version_11_database_copies_each_appeals_earliest_open_term_onto_it(app):
+    """Step 14: the lists' «Срок» of an appeal is its earliest open term (who acts and its
+    code), a supplier's clerk's its supplier's earliest; an appeal without an open term has
+    none; the step again changes nothing."""
+    sent = dt.datetime(2025, 12, 30, 9, 0)
+    with app.app_context(), db.connection_context():
+        person = applicant_user("summary@example.ru")
+        gp = supplier(0)
+        with_supplier = sent_appeal(person, supplier_org=gp, when=sent)
+        clocks.application_sent(with_supplier, sent)
+        message = sent_appeal(person, Appeal.MESSAGE, subject="Вопрос", when=sent)
+        clocks.message_received(message, message.organization, sent)
+        clocks.organization_replied(message, message.organization, sent)
+        expected = {a.id: (a.term_due_at, a.term_who, a.term_code, a.supplier_term_due_at)
+                    for a in Appeal.select()}
+        fresh = _schema()
+        _make_it_look_like_version_11()
+        assert upgrade() == (11, LATEST)
+        assert _schema() == fresh and _intact()
+        summary = {a.id: (a.term_due_at, a.term_who, a.term_code, a.supplier_term_due_at)
+                   for a in Appeal.select()}
+        # 30.12.2025 + 10 working days = 23.01.2026, the п.15 notice's 3 = 14.01.2026
+        assert summary[with_supplier.id] == (dt.datetime(2026, 1, 14, 21), "grid",
+                                             "notify_incomplete", dt.datetime(2026, 1, 23, 21))
+        assert summary[message.id] == (None, None, None, None)
+        assert summary == expected
+        migrations.add_term_summary(migrations._migrator())
+        assert {a.id: (a.term_due_at, a.term_who, a.term_code, a.supplier_term_due_at)
+                for a in Appeal.select()} == summary
