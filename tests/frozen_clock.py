@@ -3,12 +3,12 @@ the `utcnow` each module imported, which the fixture replaces."""
 import datetime as dt
 
 from domain.appeals import casework, filing
-from domain.deadlines import timeline
+from domain.deadlines import due, timeline
 from domain.deadlines.calendar import MOSCOW
 from domain.files import uploads
 from domain.signing import pep
 
-MODULES = (filing, casework, uploads, timeline, pep)
+MODULES = (filing, casework, uploads, timeline, pep, due)
 
 
 class Clock:
