@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 
 from domain.deadlines import clocks
-from models import Appeal, AppealTerm, TermRule
+from models import Appeal, AppealTerm, Organization, TermRule
 from tests.appeal_factory import make_appeal
 from tests.casework_helpers import applicant_user, login_staff, sent_appeal, staff, supplier
 from tests.frozen_clock import due, freeze
@@ -222,4 +222,104 @@ def test_the_applicants_list_queries_stay_flat(client, applicant, clock):
     seed(45)
     with count_queries() as many:
         assert sum("Сейчас:" in r for r in portal_rows(client.get("/appeals"))) == 20
+    assert len(few) == len(many), (few, many)
+
+
+# The «Сроки» board and the home page tiles ---------------------------------------------
+
+GROUP = re.compile(r'<h5 class="term-group-title[^"]*">(.*?)</h5>(.*?)</section>', re.S)
+BOARD_ROW = re.compile(r'<tr class="term-row[^"]*">.*?href="/backoffice/appeals/(\d+)"(.*?)</tr>',
+                       re.S)
+
+
+def flat(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def board(response) -> list:
+    """[(group title, [(appeal id, row text)])] of the board, in order."""
+    html = response.get_data(as_text=True)
+    return [(flat(title), [(int(i), flat(rest)) for i, rest in BOARD_ROW.findall(body)])
+            for title, body in GROUP.findall(html)]
+
+
+def test_the_board_sorts_by_due_date_grouped_by_organisation_and_step(client, book):
+    login_staff(client, staff("grid"))
+    response = client.get("/backoffice/terms-board/")
+    assert response.status_code == 200
+    groups = board(response)
+    grid = Organization.grid().name
+    gp = book["gp"].name
+    titles = [title for title, _rows in groups]
+    step = "Направить проект договора и технические условия"
+    assert titles[0].startswith(f"{grid} — {step}") and "(Сетевая организация)" in titles[0]
+    assert titles[1].startswith(f"{gp} — ") and "(Гарантирующий поставщик)" in titles[1]
+    first = [appeal_id for appeal_id, _text in groups[0][1]]
+    # the grid company's draft contracts by due date: 02.12, 03.12, 07.12, 08.12, 10.12
+    assert first == [book[n].id for n in ("grid_late", "late", "monday", "later", "supplied")]
+    assert groups[0][1][0][1].endswith("02.12.2026 просрочено на 2 р. д.")
+    assert [appeal_id for appeal_id, _ in groups[1][1]] == [book["supplied"].id,
+                                                            book["grid_late"].id]
+    assert "Заявитель" in titles[2] and groups[2][1][0][0] == book["today"].id
+    assert "истекает сегодня" in groups[2][1][0][1]
+    assert "Иванов И. П." in groups[2][1][0][1]
+    assert book["none"].id not in {i for _t, rows in groups for i, _ in rows}
+
+
+@pytest.mark.parametrize("term, expected", [
+    ("overdue", ("grid_late", "late", "supplied")),
+    ("today", ("today",)),
+    ("tomorrow", ("monday",)),
+    ("applicant", ("today",)),
+])
+def test_the_board_filters_as_the_lists_do(client, book, term, expected):
+    login_staff(client, staff("grid"))
+    groups = board(client.get("/backoffice/terms-board/", query_string={"term": term}))
+    assert {i for _t, rows in groups for i, _ in rows} == ids(book, *expected)
+
+
+def test_a_supplier_clerk_sees_only_its_suppliers_terms_on_the_board(client, book):
+    login_staff(client, staff("supplier", supplier_name=book["gp"].name))
+    groups = board(client.get("/backoffice/terms-board/"))
+    assert len(groups) == 1 and groups[0][0].startswith(book["gp"].name)
+    assert [i for i, _ in groups[0][1]] == [book["supplied"].id, book["grid_late"].id]
+    overdue = board(client.get("/backoffice/terms-board/?term=overdue"))
+    assert [i for _t, rows in overdue for i, _ in rows] == [book["supplied"].id]
+
+
+TILE = re.compile(r'<a href="([^"]*)">([^<]*)</a>\s*</h3>\s*<p class="display-4 mb-1 home-count"'
+                  r' data-label="[^"]*"><a href="[^"]*" class="text-reset">([^<]*)</a>')
+
+
+def home_tiles(client) -> dict:
+    html = client.get("/backoffice/").get_data(as_text=True)
+    return {label: (count, unescape(url)) for url, label, count in TILE.findall(html)}
+
+
+def test_home_tiles_count_the_terms_and_open_the_filtered_board(client, book):
+    login_staff(client, staff("grid"))
+    tiles = home_tiles(client)
+    assert tiles["Просрочено"] == ("3", "/backoffice/terms-board/?term=overdue")
+    assert tiles["Истекает сегодня"][0] == "1" and tiles["Истекает завтра"][0] == "1"
+    assert tiles["Ход заявителя"] == ("1", "/backoffice/terms-board/?term=applicant")
+    rows = board(client.get(tiles["Просрочено"][1]))
+    assert sum(len(r) for _t, r in rows) == 3
+
+
+def test_home_tiles_of_a_supplier_clerk_count_its_suppliers_terms(client, book):
+    login_staff(client, staff("supplier", supplier_name=book["gp"].name))
+    tiles = home_tiles(client)
+    assert tiles["Просрочено"][0] == "1"
+    assert tiles["Истекает сегодня"][0] == "0" and "Ход заявителя" not in tiles
+
+
+def test_board_queries_stay_flat_for_5_and_50_terms(client, clock):
+    clock.set(2026, 12, 4, 12, 0)
+    login_staff(client, staff("grid"))
+    _grid_appeals(5)
+    with count_queries() as few:
+        assert sum(len(r) for _t, r in board(client.get("/backoffice/terms-board/"))) == 5
+    _grid_appeals(45, 5)
+    with count_queries() as many:
+        assert sum(len(r) for _t, r in board(client.get("/backoffice/terms-board/"))) == 50
     assert len(few) == len(many), (few, many)

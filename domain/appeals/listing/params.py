@@ -74,6 +74,9 @@ STAFF = Side("staff", ("q", "kind", "state", "numbered", "status", "supplier", "
              (Appeal.ACTIVE, Appeal.ARCHIVE, "all"),
              ("updated_desc", "updated_asc", "created_desc", "created_asc"))
 
+# The «Сроки» board (domain/deadlines/board.py): its filter and cursors, no sort menu.
+BOARD = Side("staff", ("term", "after", "before"), (Appeal.ACTIVE,), ())
+
 
 def _text(value) -> str:
     """Search text with its whitespace collapsed, at most MAX_QUERY_LENGTH characters."""
