@@ -279,12 +279,12 @@ TERM_SUMMARY = ("term_due_at", "term_who", "term_code", "supplier_term_due_at")
 
 def add_term_summary(migrator):
     """Version 14: the appeal's copy of its earliest open term (Appeal.term_*, kept by
-    clocks.summarise) with its indexes, filled from appeal_term for the appeals with an
-    open term."""
+    clocks.summarise) with its indexes and appeal_term's (appeal, state, due_at), filled
+    from appeal_term for the appeals with an open term."""
     columns = {c.name for c in db.get_columns("appeal")}
     migrate(*[migrator.add_column("appeal", name, getattr(Appeal, name))
               for name in TERM_SUMMARY if name not in columns])
-    migrate(*_missing_indexes(migrator, Appeal))
+    migrate(*_missing_indexes(migrator, Appeal), *_missing_indexes(migrator, AppealTerm))
     fill_term_summary()
 
 

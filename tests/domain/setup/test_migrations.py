@@ -41,8 +41,8 @@ def _schema():
     tables = {m._meta.table_name: sorted(c.name for c in db.get_columns(m._meta.table_name))
               for m in ALL_MODELS}
     indexes = {table: sorted(i.name for i in db.get_indexes(table))
-               for table in ("appeal", "appeal_unread", "document", "document_type",
-                             "status_catalog")}
+               for table in ("appeal", "appeal_term", "appeal_unread", "document",
+                             "document_type", "status_catalog")}
     return tables, indexes, unread_index.installed()
 
 
@@ -52,8 +52,10 @@ def _intact() -> bool:
 
 
 def _make_it_look_like_version_13():
-    """Undo what version 14 added: the appeal's term_* columns and their indexes."""
+    """Undo what version 14 added: the appeal's term_* columns and their indexes, the
+    appeal's open terms' index."""
     migrator = migrations._migrator()
+    migrate(migrator.drop_index("appeal_term", "appeal_term_appeal_id_state_due_at"))
     indexes = {index.name for index in db.get_indexes("appeal")}
     migrate(*[migrator.drop_index("appeal", name) for name in
               ("appeal_term_due_at_id", "appeal_supplier_term_due_at_id") if name in indexes])
