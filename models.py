@@ -402,10 +402,21 @@ class Appeal(BaseModel):
     new_status_for_applicant = BooleanField(default=False)
     new_post_for_applicant = BooleanField(default=False)
     search_text = TextField(default="")
+    # The appeal's earliest open term (AppealTerm), kept by domain/deadlines/clocks.py so
+    # the lists filter and show «Срок» without reading appeal_term per row: its due_at,
+    # who acts and its code; and the earliest open term of a supplier (what a supplier's
+    # clerk sees).
+    term_due_at = DateTimeField(null=True)
+    term_who = CharField(max_length=16, null=True)
+    term_code = CharField(max_length=64, null=True)
+    supplier_term_due_at = DateTimeField(null=True)
 
     class Meta:
         indexes = (
             (("organization", "reg_number"), True),
+            # «Срок» filters of the lists (a due-date range) and their counts.
+            (("term_due_at", "id"), False),
+            (("supplier_term_due_at", "id"), False),
             # «Список обращений» reads these in order, by keyset (created/updated, id).
             (("applicant", "state", "created_at", "id"), False),
             (("applicant", "state", "updated_at", "id"), False),
@@ -640,9 +651,10 @@ class AppealTerm(BaseModel):
     applicant_before_at = DateTimeField(null=True)
 
     class Meta:
-        # The open terms by due date (boards, reminders, «просрочено»); the appeal's
-        # terms come from the FK's own index.
-        indexes = ((("state", "due_at"), False),)
+        # The open terms by due date (boards, reminders, «просрочено»); an appeal's open
+        # terms by due date (clocks.summarise: without it SQLite walks the first index
+        # for its ORDER BY, reading every open term per appeal).
+        indexes = ((("state", "due_at"), False), (("appeal", "state", "due_at"), False))
 
 
 class IncompleteRequest(BaseModel):

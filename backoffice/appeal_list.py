@@ -16,8 +16,9 @@ from backoffice.access import StaffMixin
 from domain.appeals.listing.filters import NUMBER_STATUS
 from domain.appeals.listing.params import COMPLIES, KINDS, NUMBERED, STAFF, ListParams
 from domain.appeals.listing.queries import staff_page
+from domain.deadlines import due
 from domain.response_headers import csp_nonce
-from models import Appeal, Organization, StatusCatalog, User
+from models import Appeal, Organization, StatusCatalog, TermRule, User
 
 PAGE_SIZE = 25
 # What each list imposes whatever its URL says.
@@ -49,6 +50,15 @@ def _organizations(rows) -> list:
     return [o for o in everyone if o.kind == Organization.SUPPLIER]
 
 
+def attach_due(rows, user: User) -> None:
+    """Each row's «Срок» (row.due) from the appeal's copy of its earliest open term; a
+    supplier's clerk's from its supplier's (Appeal.supplier_term_due_at)."""
+    if user.role == User.SUPPLIER_CLERK:
+        due.attach(rows, "supplier_term_due_at", lambda row: TermRule.SUPPLIER)
+    else:
+        due.attach(rows, "term_due_at", lambda row: row.term_who)
+
+
 class AppealListView(StaffMixin, BaseView):
     """One list of appeals; `preset` fixes what the menu item means."""
     preset = "all"
@@ -59,6 +69,7 @@ class AppealListView(StaffMixin, BaseView):
         """The list page: filters, search, sort, keyset pages, an estimated total."""
         f = staff_params(request.args, self.preset)
         page, total, capped = staff_page(current_user, f, PAGE_SIZE)
+        attach_due(page.rows, current_user)
         statuses = [s.name for s in StatusCatalog.select(StatusCatalog.name)
                     .order_by(StatusCatalog.sort_order, StatusCatalog.name)]
         suppliers = _organizations(page.rows)
@@ -68,6 +79,7 @@ class AppealListView(StaffMixin, BaseView):
                            sorts=STAFF.sort_labels(), kinds=KINDS,
                            states=STAFF.state_labels(), numbered=NUMBERED,
                            complies=COMPLIES, powers=Appeal.POWER_CHOICES,
+                           terms=due.TERM_FILTERS,
                            statuses=[NUMBER_STATUS, *statuses], suppliers=suppliers,
                            is_supplier=current_user.role == User.SUPPLIER_CLERK)
 

@@ -25,6 +25,7 @@ from backoffice.forms import (
 )
 from backoffice.scoping import appeal_or_404, document_or_404
 from backoffice.signing import page_signing
+from backoffice.term_board import TermBoardView
 from domain.appeals import access, casework, incomplete, read_marks, rules
 from domain.deadlines import clocks, timeline
 from domain.errors import Refusal
@@ -217,7 +218,7 @@ def _document_types() -> list[str]:
 
 
 def add_views(admin):
-    """Register the «Обращения» menu: Входящие, Все обращения, Архив."""
+    """Register the «Обращения» menu: Входящие, Все обращения, Архив, Сроки."""
     category = "Обращения"
     admin.add_view(InboxView(name="Входящие", endpoint="appeals_inbox",
                              url="inbox", category=category))
@@ -225,3 +226,5 @@ def add_views(admin):
                               url="appeals", category=category))
     admin.add_view(ArchiveView(name="Архив", endpoint="appeals_archive",
                                url="archive", category=category))
+    admin.add_view(TermBoardView(name="Сроки", endpoint="term_board", url="terms-board",
+                                 category=category))

@@ -11,7 +11,10 @@ number and the list its link opens always agree:
   document to the applicant only once that signature is on it);
 - «Ожидают подписи заявителя»: those the organisation signed, the applicant not yet
   (both read document.awaiting, kept by database triggers: domain/signing/awaiting.py);
-- «Неподтвержденные учетные записи» (grid staff only): applicants with confirmed = False.
+- «Неподтвержденные учетные записи» (grid staff only): applicants with confirmed = False;
+- «Просрочено», «Истекает сегодня», «Истекает завтра», «Ход заявителя»: the open terms of
+  the «Сроки» board under that filter (a supplier's clerk: its supplier's), each linked to
+  the filtered board.
 
 The documents have no list of their own: the page shows the newest few, each linked to
 its appeal. Everything is scoped by backoffice.scoping.visible_condition.
@@ -29,6 +32,8 @@ from domain.appeals.access import visible_condition
 from domain.appeals.listing.counting import estimated_total
 from domain.appeals.listing.params import ListParams
 from domain.appeals.listing.queries import staff_count
+from domain.deadlines import due
+from domain.deadlines.board import board_count
 from models import Appeal, Document, User
 
 DOCUMENTS_SHOWN = 10  # the newest documents listed under each signing count
@@ -105,6 +110,27 @@ def applicants_url(confirmed: bool) -> str:
     return url_for("applicants.index_view")
 
 
+TERM_HINTS = {
+    due.OVERDUE: "сроки по Правилам 861 истекли, шаг не сделан",
+    due.TODAY: "последний день срока — сегодня",
+    due.TOMORROW: "последний день срока — следующий рабочий день",
+    due.APPLICANT_MOVE: "ожидается действие заявителя",
+}
+
+
+def term_tiles(user: User) -> list[Tile]:
+    """The board's counts under each «Срок» filter (the moment taken once for all four)."""
+    moment = due.now()
+    result = []
+    for term, hint in TERM_HINTS.items():
+        if term == due.APPLICANT_MOVE and user.role == User.SUPPLIER_CLERK:
+            continue  # a supplier's clerk sees only its supplier's terms: never the applicant's
+        total, capped = board_count(user, term, moment)
+        result.append(Tile(due.TERM_FILTERS[term], total, capped,
+                           url_for("term_board.index", term=term), hint))
+    return result
+
+
 def tiles(user: User) -> list[Tile]:
     """Every count of the home page for the clerk, in the order shown."""
     result = []
@@ -117,6 +143,7 @@ def tiles(user: User) -> list[Tile]:
     total, capped = staff_count(user, staff_params({"unread": "1"}, "all"))
     result.append(Tile("Непрочитанные", total, capped, url_for("appeals.index", unread="1"),
                        "новые данные от заявителя"))
+    result += term_tiles(user)
     org_id = access.staff_organization_id(user)
     if org_id:
         result.append(_document_tile(

@@ -267,6 +267,7 @@ def seed(appeals: int, applicants: int, report) -> dict:
     _insert(Post, posts, batch)
     _insert(StatusEvent, events, batch)
     _insert(Document, documents, batch)
+    seed_appeal_terms(rnd, appeal_ids, rows, now, batch, grid.id)
     rebuild_unread()
     optimize_search_index()
     # PostgreSQL: VACUUM too, as autovacuum would have by now: it sets the visibility map
@@ -285,6 +286,54 @@ def seed(appeals: int, applicants: int, report) -> dict:
     return {"heavy": (emails[heavy_id], heavy_page.id),
             "typical": (emails[typical_id], typical_page.id)}
 
+
+def seed_appeal_terms(rnd, appeal_ids, rows, now, batch, grid_id: int) -> int:
+    """AppealTerm rows in a realistic mix: every active appeal has an open term (one in ten
+    a second: an unanswered message), due mostly in the next weeks, one in ten overdue and
+    a few today or on the next working day; the applicant's move on a third of the ТП
+    applications, the supplier's on some of those naming one; archived appeals' terms are
+    done. Then the appeals' copies of their earliest (clocks.summarise, in bulk)."""
+    from domain.deadlines import calendar, clocks
+    from domain.setup.migrations import fill_term_summary
+    from models import AppealTerm
+    today = calendar.moscow_date(now)
+    in_force = calendar.current()
+    next_day = in_force.next_working_day(today + dt.timedelta(days=1))
+
+    def due_at(offset_days: int):
+        day = in_force.next_working_day(today + dt.timedelta(days=offset_days)) \
+            if offset_days > 0 else today + dt.timedelta(days=offset_days)
+        return calendar.end_of_day(day).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    terms = []
+    for appeal_id, row in zip(appeal_ids, rows):
+        if row["state"] == "draft":
+            continue
+        kind = row["kind"]
+        if kind == "message":
+            who = "grid" if row["organization"] == grid_id else "supplier"
+            plan = [(clocks.ANSWER_MESSAGE, who)]
+        elif row["supplier"] and rnd.random() < 0.2:
+            plan = [(clocks.POST_SUPPLY_CONTRACT, "supplier")]
+        elif rnd.random() < 0.33:
+            plan = [(clocks.SIGN_CONTRACT, "applicant")]
+        else:
+            plan = [(clocks.SEND_CONTRACT, "grid")]
+        if rnd.random() < 0.1:
+            plan.append((clocks.ANSWER_MESSAGE, "grid"))
+        for code, who in plan:
+            draw = rnd.random()
+            offset = (-rnd.randrange(1, 40) if draw < 0.1 else 0 if draw < 0.12
+                      else (next_day - today).days if draw < 0.14 else rnd.randrange(2, 60))
+            open_ = row["state"] == "active"
+            terms.append({"appeal": appeal_id, "rule_code": code, "who": who,
+                          "organization": (row["supplier"] if kind == "tp" else
+                                           row["organization"]) if who == "supplier" else None,
+                          "started_at": row["created_at"], "due_at": due_at(offset),
+                          "ended_at": None if open_ else row["updated_at"],
+                          "state": AppealTerm.OPEN if open_ else AppealTerm.DONE})
+    _insert(AppealTerm, terms, batch)
+    fill_term_summary()
+    return len(terms)
 
 
 # ---- measuring ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from domain.appeals.listing.params import APPLICANT, KINDS, READS, ListParams
 from domain.appeals.listing.queries import applicant_page
+from domain.deadlines.timeline import attach_headlines
 from portal import bp
 from portal.web import applicant_required
 
@@ -37,6 +38,7 @@ def appeals():
     """The list of the applicant's appeals: one SELECT per page, filters kept in the URL."""
     params = ListParams.from_args(request.args)
     page = applicant_page(current_user._get_current_object(), params)
+    attach_headlines(page.rows)
     base = url_for("portal.appeals")
     # Each row links to its page carrying this very view (filters, sort and page) for
     # «← Вернуться к списку обращений».

@@ -3,12 +3,12 @@ the `utcnow` each module imported, which the fixture replaces."""
 import datetime as dt
 
 from domain.appeals import casework, filing, incomplete
-from domain.deadlines import recompute, reminders, timeline
+from domain.deadlines import due, recompute, reminders, timeline
 from domain.deadlines.calendar import MOSCOW
 from domain.files import uploads
 from domain.signing import pep
 
-MODULES = (filing, casework, incomplete, uploads, timeline, pep, reminders, recompute)
+MODULES = (filing, casework, incomplete, uploads, timeline, pep, reminders, recompute, due)
 
 
 class Clock:

@@ -126,6 +126,7 @@ class _Event:
         term = AppealTerm.create(appeal=self.appeal.id, rule_code=code, who=who or rule.who,
                                  organization=organization, started_at=self.now,
                                  due_at=due_at(rule, self.now, self.in_force))
+        summarise(self.appeal)
         reminders.step_started(term)  # the applicant's «Ваш шаг», in this transaction
         return term
 
@@ -137,7 +138,55 @@ class _Event:
             condition &= AppealTerm.rule_code.in_(codes)
         if organization is not ANY:
             condition &= _same_organization(organization)
-        return (AppealTerm.update(state=state, ended_at=self.now).where(condition).execute())
+        ended = AppealTerm.update(state=state, ended_at=self.now).where(condition).execute()
+        if ended:
+            summarise(self.appeal)
+        return ended
+
+
+def summarise(appeal: Appeal):
+    """Copy the appeal's earliest open term onto it (Appeal.term_due_at, term_who,
+    term_code, supplier_term_due_at): what the lists filter and show as «Срок» without
+    reading appeal_term per row. Called after every start and end; the object passed in
+    gets the values too, so a later save() of it keeps them."""
+    values = summary_of(appeal.id)
+    Appeal.update(**values).where(Appeal.id == appeal.id).execute()
+    for name, value in values.items():
+        setattr(appeal, name, value)
+
+
+def summarise_many(appeal_ids=None):
+    """summarise() set-based: one UPDATE of correlated subqueries on appeal_term's
+    (appeal, state, due_at) index, for these appeals (every appeal with an open term when
+    None). The migration fills the copies with it; the recount after a calendar correction
+    refreshes the appeals whose terms moved."""
+    term = AppealTerm.alias()
+    open_terms = (term.appeal == Appeal.id) & (term.state == AppealTerm.OPEN)
+
+    def earliest(column, condition=open_terms):
+        return (term.select(column).where(condition)
+                .order_by(term.due_at, term.id).limit(1))
+    scope = (Appeal.id.in_(appeal_ids) if appeal_ids is not None else
+             Appeal.id.in_(AppealTerm.select(AppealTerm.appeal)
+                           .where(AppealTerm.state == AppealTerm.OPEN)))
+    return (Appeal.update(term_due_at=earliest(term.due_at), term_who=earliest(term.who),
+                          term_code=earliest(term.rule_code),
+                          supplier_term_due_at=earliest(
+                              term.due_at, open_terms & term.organization.is_null(False)))
+            .where(scope).execute())
+
+
+def summary_of(appeal_id: int) -> dict:
+    """Appeal's term_* columns from its open terms (all None when none is open)."""
+    terms = list(AppealTerm.select(AppealTerm.due_at, AppealTerm.who, AppealTerm.rule_code,
+                                   AppealTerm.organization)
+                 .where((AppealTerm.appeal == appeal_id) & (AppealTerm.state == AppealTerm.OPEN))
+                 .order_by(AppealTerm.due_at, AppealTerm.id))
+    first = terms[0] if terms else None
+    supplier = next((t for t in terms if t.organization_id is not None), None)
+    return {"term_due_at": first and first.due_at, "term_who": first and first.who,
+            "term_code": first and first.rule_code,
+            "supplier_term_due_at": supplier and supplier.due_at}
 
 
 def _same_organization(organization):

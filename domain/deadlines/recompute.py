@@ -36,21 +36,25 @@ def recompute_open_terms(now: dt.datetime | None = None, batch: int = BATCH) -> 
         # term again for each batch.
         rows = list(AppealTerm.select(AppealTerm.id, AppealTerm.rule_code,
                                       AppealTerm.started_at, AppealTerm.due_at,
-                                      AppealTerm.state)
+                                      AppealTerm.state, AppealTerm.appeal)
                     .where(AppealTerm.id > after).order_by(AppealTerm.id).limit(batch).tuples())
         if not rows:
             return changed
         after = rows[-1][0]
         groups = defaultdict(list)  # (new due_at, moved later) -> ids
-        for term_id, code, started_at, old, state in rows:
+        moved_appeals = set()
+        for term_id, code, started_at, old, state, appeal_id in rows:
             if state != AppealTerm.OPEN:
                 continue
             new = due_of(code, started_at)
             if new != old:
                 groups[(new, new > old)].append(term_id)
+                moved_appeals.add(appeal_id)
         with db.atomic():
             for (new, later), ids in groups.items():
                 changed += _move(ids, new, later, now)
+            if moved_appeals:  # the lists' «Срок» copies follow the terms
+                clocks.summarise_many(sorted(moved_appeals))
         if len(counted) > 100_000:
             counted.clear()
 

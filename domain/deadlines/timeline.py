@@ -164,3 +164,35 @@ def staff_timeline(appeal: Appeal, clerk: User, now: dt.datetime | None = None) 
     if not clerk.organization_id:
         return Timeline([])
     return timeline(appeal, supplier_id=clerk.organization_id, now=now)
+
+
+def _headline_key(appeal: Appeal):
+    """The order timeline() gives an appeal's current steps: the applicant's own first,
+    then by the path, then by the last day."""
+    rank = {code: i for i, code in enumerate(path_of(appeal))}
+    return lambda s: (s.who != TermRule.APPLICANT, rank.get(s.code, len(rank)), s.last_day)
+
+
+def attach_headlines(appeals, now: dt.datetime | None = None) -> None:
+    """Give each appeal of a list page its `headline` (the Step of the applicant's one line
+    «Сейчас: …» / «Ваш шаг: …», or None), as on its page: one query for the page's open
+    terms with their catalogue rows, the calendar taken once and only when one is open."""
+    now = now or utcnow()
+    by_id = {a.id: a for a in appeals}
+    for appeal in appeals:
+        appeal.headline = None
+    if not by_id:
+        return
+    rows = list(AppealTerm.select(AppealTerm, TermRule)
+                .join(TermRule, on=(AppealTerm.rule_code == TermRule.code), attr="rule")
+                .where(AppealTerm.appeal.in_(list(by_id)) & (AppealTerm.state == AppealTerm.OPEN)))
+    if not rows:
+        return
+    in_force, today = calendar.current(), calendar.moscow_date(now)
+    steps: dict = {}
+    for term in rows:
+        steps.setdefault(term.appeal_id, []).append(_step(term.rule, term, today, now, in_force))
+    for appeal_id, current in steps.items():
+        appeal = by_id[appeal_id]
+        if appeal.state == Appeal.ACTIVE:
+            appeal.headline = min(current, key=_headline_key(appeal))

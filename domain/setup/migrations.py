@@ -287,9 +287,23 @@ def add_term_reminder_marks(migrator):
               for name in REMINDER_MARKS if name not in columns])
 
 
-def reserved_step_14(migrator):
-    """Version 14: reserved for a step being added on another branch; does nothing here, so
-    that step keeps its number when the branches meet."""
+TERM_SUMMARY = ("term_due_at", "term_who", "term_code", "supplier_term_due_at")
+
+
+def add_term_summary(migrator):
+    """Version 14: the appeal's copy of its earliest open term (Appeal.term_*, kept by
+    clocks.summarise) with its indexes and appeal_term's (appeal, state, due_at), filled
+    from appeal_term for the appeals with an open term."""
+    columns = {c.name for c in db.get_columns("appeal")}
+    migrate(*[migrator.add_column("appeal", name, getattr(Appeal, name))
+              for name in TERM_SUMMARY if name not in columns])
+    migrate(*_missing_indexes(migrator, Appeal), *_missing_indexes(migrator, AppealTerm))
+    fill_term_summary()
+
+
+def fill_term_summary():
+    """Set Appeal.term_* of every appeal with an open term (the bench seeds use it too)."""
+    clocks.summarise_many()
 
 
 TP_FACTS = ("public_buyer", "distance_near")
@@ -325,7 +339,7 @@ STEPS: list = [
     add_appeal_terms,  # 11
     add_incomplete_requests,  # 12
     add_term_reminder_marks,  # 13
-    reserved_step_14,  # 14
+    add_term_summary,  # 14
     add_tp_term_facts,  # 15
 ]
 

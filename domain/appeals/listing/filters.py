@@ -11,7 +11,8 @@ from peewee import fn
 from domain.appeals import read_marks
 from domain.appeals.listing.params import SORTS, ListParams
 from domain.formatting import MOSCOW
-from models import Appeal, StatusEvent, is_postgres
+from domain.deadlines import due
+from models import Appeal, StatusEvent, TermRule, is_postgres
 
 NUMBER_STATUS = "Присвоен регистрационный номер"  # «Статус»: any numbering, by its kind
 DATE_RANGE_PROBE = 1000  # a creation-date range wider than this is walked in page order
@@ -95,3 +96,18 @@ def _created_between(query, params: ListParams, counting: bool):
     if end:
         query = query.where(column < end)
     return query
+
+
+def term_condition(term: str, due_column, who_column, moment: dt.datetime):
+    """The «Срок» filter on a term's stored due moment (`due_column`: an appeal's copy of
+    its earliest open term or AppealTerm.due_at) and who acts (`who_column`; None: only
+    the supplier acts, so never the applicant): a range of the (due, id) index, or the
+    applicant's move. None for no filter."""
+    if not term:
+        return None
+    if term == due.APPLICANT_MOVE:
+        return (due_column.is_null(False) & False) if who_column is None \
+            else (who_column == TermRule.APPLICANT)
+    after, up_to = due.window(term, moment)
+    condition = due_column <= up_to
+    return condition if after is None else condition & (due_column > after)

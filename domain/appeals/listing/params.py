@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
+from domain.deadlines.due import TERM_FILTERS
 from domain.request_input import record_id
 from models import Appeal
 
@@ -68,9 +69,13 @@ APPLICANT = Side("applicant", ("state", "kind", "read", "q", "sort", "after", "b
                  (Appeal.ACTIVE, Appeal.DRAFT, Appeal.ARCHIVE),
                  ("created_asc", "created_desc", "updated_asc", "updated_desc"))
 STAFF = Side("staff", ("q", "kind", "state", "numbered", "status", "supplier", "power",
-                       "complies", "date_from", "date_to", "unread", "sort", "after", "before"),
+                       "complies", "date_from", "date_to", "unread", "term", "sort", "after",
+                       "before"),
              (Appeal.ACTIVE, Appeal.ARCHIVE, "all"),
              ("updated_desc", "updated_asc", "created_desc", "created_asc"))
+
+# The «Сроки» board (domain/deadlines/board.py): its filter and cursors, no sort menu.
+BOARD = Side("staff", ("term", "after", "before"), (Appeal.ACTIVE,), ())
 
 
 def _text(value) -> str:
@@ -119,6 +124,7 @@ class ListParams:
     date_from: str = ""
     date_to: str = ""
     unread: str = ""
+    term: str = ""  # «Срок»: one of TERM_FILTERS (the staff's lists only)
     sort: str = DEFAULT_SORT
     after: str = ""   # keyset cursor: rows after this one
     before: str = ""  # keyset cursor: rows before this one (the previous page)
@@ -146,7 +152,8 @@ class ListParams:
     def any_set(self) -> bool:
         """True when a filter beyond the list's preset narrows it."""
         return any((self.q, self.kind, self.status, self.supplier, self.power, self.complies,
-                    self.date_from, self.date_to, self.unread, self.read != "all"))
+                    self.date_from, self.date_to, self.unread, self.term,
+                    self.read != "all"))
 
     @property
     def sort_order(self) -> Sort:
@@ -169,6 +176,7 @@ _PARSERS = {
     "date_from": lambda args, side: date_arg(args.get("date_from")),
     "date_to": lambda args, side: date_arg(args.get("date_to")),
     "unread": lambda args, side: "1" if args.get("unread") else "",
+    "term": lambda args, side: _pick(args, "term", TERM_FILTERS),
     "sort": lambda args, side: _pick(args, "sort", SORTS, DEFAULT_SORT),
     "after": lambda args, side: (args.get("after") or "")[:MAX_CURSOR_LENGTH],
     "before": lambda args, side: (args.get("before") or "")[:MAX_CURSOR_LENGTH],

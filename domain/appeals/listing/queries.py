@@ -15,10 +15,11 @@ from peewee import JOIN
 from domain.appeals import access
 from domain.appeals.access import visible_condition
 from domain.appeals.listing.counting import estimated_total, page_total
-from domain.appeals.listing.filters import narrowed
+from domain.appeals.listing.filters import narrowed, term_condition
 from domain.appeals.listing.keyset import PAGE_SIZE, Page, bounded, keyset_page, ordering
 from domain.appeals.listing.params import ListParams
 from domain.appeals.listing.search import text_condition, text_search, words_of
+from domain.deadlines import due
 from models import Appeal, AppealUnread, Organization, User, is_postgres
 
 # Only the columns a row needs: the comment and the search column can be large.
@@ -58,8 +59,19 @@ def _staff_narrowed(query, user: User, params: ListParams, size: int = PAGE_SIZE
     """Apply the clerk's visibility scope, every filter and the text search of `params`
     (`counting`: for a capped count, which plans the text search differently)."""
     query = narrowed(query.where(visible_condition(user)), params, counting)
+    condition = term_condition(params.term, *term_columns(user), due.now())
+    if condition is not None:
+        query = query.where(condition)
     # params.unread: see _with_unread, joined by staff_query and staff_count_query.
     return text_search(query, params.q, size, counting=counting)
+
+
+def term_columns(user: User) -> tuple:
+    """(due column, who column) of the «Срок» the user sees on an appeal: its earliest open
+    term, a supplier's clerk its supplier's (who acts is then always the supplier: None)."""
+    if user.role == User.SUPPLIER_CLERK:
+        return Appeal.supplier_term_due_at, None
+    return Appeal.term_due_at, Appeal.term_who
 
 
 def _with_unread(query, user: User, params: ListParams):
@@ -93,6 +105,7 @@ def staff_query(user: User, params: ListParams, size: int):
         Appeal.id, Appeal.kind, Appeal.state, Appeal.reg_number, Appeal.subject, Appeal.power,
         Appeal.scheme, Appeal.complies, Appeal.last_status, Appeal.created_at,
         Appeal.updated_at, Unread.appeal.is_null(False).alias("staff_unread"),
+        Appeal.term_due_at, Appeal.term_who, Appeal.supplier_term_due_at,
         Appeal.organization, Appeal.supplier, Appeal.applicant,
         User.id, User.legal_form, User.last_name, User.first_name, User.middle_name,
         User.company_name, User.email)

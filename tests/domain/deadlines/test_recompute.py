@@ -7,7 +7,7 @@ import pytest
 from tasks import send_reminders
 from domain.deadlines import clocks, recompute
 from domain.deadlines.corrections import add_correction, delete_correction
-from models import AppealTerm, Notification, Organization, TermRule
+from models import Appeal, AppealTerm, Notification, Organization, TermRule
 from tests.casework_helpers import applicant_user, sent_appeal, staff
 from tests.frozen_clock import due, freeze
 
@@ -43,8 +43,11 @@ def test_a_correction_moves_the_open_terms_and_leaves_the_ended_ones(clock):
     correction = add_correction("22.01.2026", "off", "Авария на подстанции", actor=admin)
     assert due_of(running) == due(2026, 1, 26)  # Friday 23.01 is now the 10th: Monday 26.01
     assert due_of(done) == due(2026, 1, 23)
+    # The lists' «Срок» (the appeal's copy of its earliest open term) moves with it.
+    assert Appeal.get_by_id(appeal.id).term_due_at == due(2026, 1, 26)
     delete_correction(correction, actor=admin)
     assert due_of(running) == due(2026, 1, 23)
+    assert Appeal.get_by_id(appeal.id).term_due_at == due(2026, 1, 23)
     add_correction("10.01.2026", "working", "Рабочая суббота", actor=admin)
     assert due_of(running) == due(2026, 1, 22)
 

@@ -2,10 +2,11 @@
 import datetime as dt
 
 import pytest
+from playhouse.migrate import migrate
 
 from domain.appeals import payments, read_marks, search_index, unread_index
 from domain.appeals.listing import search as listing_search
-from domain.deadlines import calendar
+from domain.deadlines import calendar, clocks
 from domain.setup import migrations, seed
 from domain.setup.migrations import LATEST, SchemaVersion, upgrade
 from domain.signing import awaiting
@@ -42,8 +43,8 @@ def _schema():
     tables = {m._meta.table_name: sorted(c.name for c in db.get_columns(m._meta.table_name))
               for m in ALL_MODELS}
     indexes = {table: sorted(i.name for i in db.get_indexes(table))
-               for table in ("appeal", "appeal_unread", "document", "document_type",
-                             "status_catalog")}
+               for table in ("appeal", "appeal_term", "appeal_unread", "document",
+                             "document_type", "status_catalog")}
     return tables, indexes, unread_index.installed()
 
 
@@ -62,8 +63,15 @@ def _make_it_look_like_version_14():
 
 
 def _make_it_look_like_version_13():
-    """Undo what version 15 added; version 14 is a placeholder here: nothing more to undo."""
+    """Undo what version 14 added (after 15): the appeal's term_* columns and their
+    indexes, the appeal's open terms' index."""
     _make_it_look_like_version_14()
+    migrator = migrations._migrator()
+    migrate(migrator.drop_index("appeal_term", "appeal_term_appeal_id_state_due_at"))
+    indexes = {index.name for index in db.get_indexes("appeal")}
+    migrate(*[migrator.drop_index("appeal", name) for name in
+              ("appeal_term_due_at_id", "appeal_supplier_term_due_at_id") if name in indexes])
+    migrate(*[migrator.drop_column("appeal", name) for name in migrations.TERM_SUMMARY])
     SchemaVersion.update(version=13).execute()
 
 
@@ -452,3 +460,34 @@ def test_version_14_database_gets_the_tp_term_facts_and_what_pauses_a_term(app):
         paused = {r.code: r.paused_by for r in TermRule.select() if r.paused_by}
         assert paused == {code: "incomplete_notice" for code in (
             "post_offer_small", "send_contract", "send_contract_temporary")}
+
+
+def test_version_13_database_copies_each_appeals_earliest_open_term_onto_it(app):
+    """Step 14: the lists' «Срок» of an appeal is its earliest open term (who acts and its
+    code), a supplier's clerk's its supplier's earliest; an appeal without an open term has
+    none; the step again changes nothing."""
+    sent = dt.datetime(2025, 12, 30, 9, 0)
+    with app.app_context(), db.connection_context():
+        person = applicant_user("summary@example.ru")
+        gp = supplier(0)
+        with_supplier = sent_appeal(person, supplier_org=gp, when=sent)
+        clocks.application_sent(with_supplier, sent)
+        message = sent_appeal(person, Appeal.MESSAGE, subject="Вопрос", when=sent)
+        clocks.message_received(message, message.organization, sent)
+        clocks.organization_replied(message, message.organization, sent)
+        expected = {a.id: (a.term_due_at, a.term_who, a.term_code, a.supplier_term_due_at)
+                    for a in Appeal.select()}
+        fresh = _schema()
+        _make_it_look_like_version_13()
+        assert upgrade() == (13, LATEST)
+        assert _schema() == fresh and _intact()
+        summary = {a.id: (a.term_due_at, a.term_who, a.term_code, a.supplier_term_due_at)
+                   for a in Appeal.select()}
+        # 30.12.2025 + 10 working days = 23.01.2026, the п.15 notice's 3 = 14.01.2026
+        assert summary[with_supplier.id] == (dt.datetime(2026, 1, 14, 21), "grid",
+                                             "notify_incomplete", dt.datetime(2026, 1, 23, 21))
+        assert summary[message.id] == (None, None, None, None)
+        assert summary == expected
+        migrations.add_term_summary(migrations._migrator())
+        assert {a.id: (a.term_due_at, a.term_who, a.term_code, a.supplier_term_due_at)
+                for a in Appeal.select()} == summary
