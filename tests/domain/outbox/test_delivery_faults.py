@@ -68,6 +68,17 @@ def _start_consumer_process(smtp_port: int) -> subprocess.Popen:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _stop(smtp, *processes):
+    """Release the test server's held DATA, end the consumer processes still running,
+    empty the queue."""
+    smtp.sink.released.set()
+    for process in processes:
+        if process and process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)
+    tasks.huey.flush()
+
+
 def test_killed_consumers_rows_are_sent_again_within_30_seconds(app, smtp, monkeypatch):
     smtp.sink.stall_after = 2  # the third DATA stays unanswered: the kill lands mid-delivery
     smtp.start()
@@ -92,12 +103,7 @@ def test_killed_consumers_rows_are_sent_again_within_30_seconds(app, smtp, monke
                  timeout=30, what="every row sent after the crash")
         recovered_in = time.monotonic() - killed_at
     finally:
-        smtp.sink.released.set()
-        for process in (first, second):
-            if process and process.poll() is None:
-                process.terminate()
-                process.wait(timeout=10)
-        tasks.huey.flush()
+        _stop(smtp, first, second)
     assert held >= 1, "the kill should have left a claimed row behind"
     assert recovered_in < 30
     counts = smtp.sink.counts()
@@ -128,9 +134,7 @@ def test_a_stand_alone_consumer_renders_and_sends_the_terms_reminders(app, smtp,
                                               "технические условия и счет"] == 1,
                  timeout=30, what="the reminder sent by the stand-alone consumer")
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        tasks.huey.flush()
+        _stop(smtp, process)
     [message] = smtp.sink.messages
     assert message["To"] == "tp@kalinovsk-es.ru"
 
@@ -168,12 +172,7 @@ def test_killed_consumer_while_reminders_are_due_loses_none_and_doubles_none(app
                  timeout=30, what="every reminder sent after the crash")
         wait_for(lambda: len(smtp.sink.messages) >= 12, what="the messages received")
     finally:
-        smtp.sink.released.set()
-        for process in (first, second):
-            if process and process.poll() is None:
-                process.terminate()
-                process.wait(timeout=10)
-        tasks.huey.flush()
+        _stop(smtp, first, second)
     with db.connection_context():
         assert Notification.select().where(
             Notification.subject.startswith("Просрочен срок")).count() == 12
