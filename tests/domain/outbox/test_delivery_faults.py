@@ -113,6 +113,19 @@ def test_killed_consumers_rows_are_sent_again_within_30_seconds(app, smtp, monke
     assert sum(n - 1 for n in counts.values()) <= 2
 
 
+def _overdue_offer_terms(email: str, count: int) -> list[int]:
+    """`count` offer-path applications of one applicant whose grid company's term ended
+    yesterday, the grid company's inbox set: each owes «Просрочен срок» to that inbox."""
+    Organization.update(inbox_email="tp@kalinovsk-es.ru").where(
+        Organization.kind == Organization.GRID).execute()
+    person = applicant_user(email, confirmed=True)
+    return [AppealTerm.create(appeal=sent_appeal(person, complies=True),
+                              rule_code=clocks.POST_OFFER_SMALL, who="grid",
+                              started_at=utcnow() - dt.timedelta(days=20),
+                              due_at=utcnow() - dt.timedelta(days=1)).id
+            for _ in range(count)]
+
+
 def test_a_stand_alone_consumer_renders_and_sends_the_terms_reminders(app, smtp, monkeypatch):
     """`huey_consumer run.huey` builds the app, so the reminders (rendered by the periodic
     task, not in a request) reach the organisation's inbox from a separate process."""
@@ -120,13 +133,7 @@ def test_a_stand_alone_consumer_renders_and_sends_the_terms_reminders(app, smtp,
     monkeypatch.setattr(tasks.huey, "immediate", False)
     tasks.huey.flush()
     with app.app_context(), db.connection_context():
-        Organization.update(inbox_email="tp@kalinovsk-es.ru").where(
-            Organization.kind == Organization.GRID).execute()
-        appeal = sent_appeal(applicant_user("standalone@example.ru", confirmed=True),
-                             complies=True)
-        AppealTerm.create(appeal=appeal, rule_code=clocks.POST_OFFER_SMALL, who="grid",
-                          started_at=utcnow() - dt.timedelta(days=20),
-                          due_at=utcnow() - dt.timedelta(days=1))
+        _overdue_offer_terms("standalone@example.ru", 1)
     tasks.remind_terms()  # queued: the consumer process runs it
     process = _start_consumer_process(smtp.port)
     try:
@@ -149,14 +156,7 @@ def test_killed_consumer_while_reminders_are_due_loses_none_and_doubles_none(app
     monkeypatch.setattr(tasks.huey, "immediate", False)
     tasks.huey.flush()
     with app.app_context(), db.connection_context():
-        Organization.update(inbox_email="tp@kalinovsk-es.ru").where(
-            Organization.kind == Organization.GRID).execute()
-        person = applicant_user("killed@example.ru", confirmed=True)
-        terms = [AppealTerm.create(appeal=sent_appeal(person, complies=True),
-                                   rule_code=clocks.POST_OFFER_SMALL, who="grid",
-                                   started_at=utcnow() - dt.timedelta(days=20),
-                                   due_at=utcnow() - dt.timedelta(days=1)).id
-                 for _ in range(12)]
+        terms = _overdue_offer_terms("killed@example.ru", 12)
     reminders_sent = (Notification.subject.startswith("Просрочен срок")
                       & Notification.sent_at.is_null(False))
     tasks.remind_terms()
