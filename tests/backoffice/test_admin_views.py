@@ -21,27 +21,9 @@ from models import (
     utcnow,
 )
 from tests.appeal_factory import make_appeal
-from tests.conftest import Auth, make_staff
+from tests.backoffice.conftest import ADMIN, CLERK, GP, GP_NAME, PASSWORD
+from tests.conftest import Auth
 from tests.data import COMPANY, PERSON
-
-PASSWORD = "Staff-pass1"
-ADMIN, CLERK, GP = "admin@kalinovsk-es.ru", "clerk@kalinovsk-es.ru", "gp@kalinovsk-energo.ru"
-GP_NAME = "АО «Калиновскэнергосбыт»"
-
-
-@pytest.fixture
-def staff(app, database):
-    """Test clients logged in as admin, grid clerk and supplier clerk."""
-    make_staff(ADMIN, "admin")
-    make_staff(CLERK, "grid")
-    make_staff(GP, "supplier", GP_NAME)
-    clients = {}
-    for key, email in (("admin", ADMIN), ("clerk", CLERK), ("gp", GP)):
-        c = app.test_client()
-        r = c.post("/backoffice/login", data={"email": email, "password": PASSWORD})
-        assert r.status_code == 302
-        clients[key] = c
-    return clients
 
 
 def text(response) -> str:

@@ -7,26 +7,8 @@ import pytest
 
 from domain.deadlines import calendar, corrections
 from models import AuditLog, CalendarCorrection
-from tests.conftest import make_staff
 
-PASSWORD = "Staff-pass1"
 URL = "/backoffice/calendar/"
-
-
-@pytest.fixture
-def staff(app, database):
-    """Test clients logged in as admin, grid clerk and supplier clerk."""
-    make_staff("admin@kalinovsk-es.ru", "admin")
-    make_staff("clerk@kalinovsk-es.ru", "grid")
-    make_staff("gp@kalinovsk-energo.ru", "supplier", "АО «Калиновскэнергосбыт»")
-    clients = {}
-    for key, email in (("admin", "admin@kalinovsk-es.ru"), ("clerk", "clerk@kalinovsk-es.ru"),
-                       ("gp", "gp@kalinovsk-energo.ru")):
-        client = app.test_client()
-        assert client.post("/backoffice/login",
-                           data={"email": email, "password": PASSWORD}).status_code == 302
-        clients[key] = client
-    return clients
 
 
 def page(client, year: int) -> str:

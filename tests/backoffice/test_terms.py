@@ -6,25 +6,8 @@ import pytest
 
 from domain.deadlines import terms
 from models import AuditLog, TermRule
-from tests.conftest import make_staff
 
-PASSWORD = "Staff-pass1"
 URL = "/backoffice/terms/"
-
-
-@pytest.fixture
-def staff(app, database):
-    make_staff("admin@kalinovsk-es.ru", "admin")
-    make_staff("clerk@kalinovsk-es.ru", "grid")
-    make_staff("gp@kalinovsk-energo.ru", "supplier", "АО «Калиновскэнергосбыт»")
-    clients = {}
-    for key, email in (("admin", "admin@kalinovsk-es.ru"), ("clerk", "clerk@kalinovsk-es.ru"),
-                       ("gp", "gp@kalinovsk-energo.ru")):
-        client = app.test_client()
-        assert client.post("/backoffice/login",
-                           data={"email": email, "password": PASSWORD}).status_code == 302
-        clients[key] = client
-    return clients
 
 
 def text(response) -> str:
