@@ -2,8 +2,6 @@
 checklist can be asked, once while a round is open, only on an active ТП application; the
 annulment only once the applicant's term has passed, and confirmed."""
 import io
-import re
-from html import unescape
 
 import pytest
 
@@ -12,14 +10,12 @@ from models import Appeal, AppealTerm, IncompleteRequest, Notification, StatusEv
 from tests.appeal_factory import make_appeal
 from tests.casework_helpers import applicant_user, login_staff, sent_appeal, staff, supplier
 from tests.frozen_clock import due, freeze
+from tests.page_text import visible_text
 
 pytestmark = pytest.mark.usefixtures("database")
 
 
-def text(response) -> str:
-    html = response.get_data(as_text=True)
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+text = visible_text
 
 
 @pytest.fixture

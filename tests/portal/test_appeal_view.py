@@ -8,16 +8,13 @@ from models import Appeal, Document, Post, Setting, Signature, StatusEvent, User
 from tests.appeal_factory import make_appeal, other_applicant, supplier
 from tests.data import COMPANY, HOSTILE_RICH_TEXT, assert_shown_sanitised
 from tests.query_count import count_queries
+from tests.page_text import visible_text
 
 BASE = dt.datetime(2020, 8, 6, 7, 19)  # 10:19 in Moscow
 GRID = "ООО «Калиновские Электрические Сети»"
 
 
-def text(response):
-    """The page's visible text, whitespace collapsed."""
-    html = response.get_data(as_text=True)
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+text = visible_text
 
 
 def the_message(applicant, **overrides):

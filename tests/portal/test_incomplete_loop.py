@@ -3,8 +3,6 @@ application incomplete, the applicant sees the items and the e-mail, answers eac
 text or a file, and the grid company's term starts again in full from that day; the status
 history shows each round."""
 import io
-import re
-from html import unescape
 
 import pytest
 
@@ -21,14 +19,12 @@ from models import (
 from tests.appeal_factory import make_appeal
 from tests.casework_helpers import login_staff, staff
 from tests.frozen_clock import due, freeze
+from tests.page_text import visible_text
 
 pytestmark = pytest.mark.usefixtures("database")
 
 
-def text(response) -> str:
-    html = response.get_data(as_text=True)
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+text = visible_text
 
 
 @pytest.fixture

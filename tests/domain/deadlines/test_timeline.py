@@ -2,8 +2,6 @@
 timeline on the appeal pages, overdue in red with the count, the legal basis for staff, a
 supplier clerk seeing only its supplier's terms."""
 import io
-import re
-from html import unescape
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -14,14 +12,12 @@ from models import Appeal
 from tests.appeal_factory import make_appeal
 from tests.casework_helpers import login_staff, staff, supplier
 from tests.frozen_clock import freeze
+from tests.page_text import visible_text
 
 pytestmark = pytest.mark.usefixtures("database")
 
 
-def text(response) -> str:
-    html = response.get_data(as_text=True)
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+text = visible_text
 
 
 def upload(name) -> FileStorage:
