@@ -48,3 +48,8 @@ def editor_text(value: str | None) -> str:
     what sending it first would have; the page escapes it either way."""
     value = value or ""
     return value if _is_plain(value) else clean_html(value)
+
+
+def lower_first(text: str) -> str:
+    """The text with its first letter small, to go inside a sentence («Ваш шаг: оплатить…»)."""
+    return text[:1].lower() + text[1:]

@@ -75,7 +75,7 @@ def _room(appeal: Appeal, clerk: User) -> int | None:
     return uploads.room_on(appeal, side_of(org)) if org else None
 
 
-def _notify(appeal: Appeal, template: str, **context):
+def notify_applicant(appeal: Appeal, template: str, **context):
     """The applicant's e-mail (none when their notification address is empty)."""
     applicant = User.get_by_id(appeal.applicant_id)
     appeal.applicant = applicant
@@ -117,7 +117,7 @@ def assign_number(appeal: Appeal, clerk: User, number: str | None = None) -> str
         _touch(appeal, now, status=event)
         appeal.save()
         audit("appeal_number", actor=clerk, obj=appeal, details=f"№ {value}", ip=client_ip())
-        _notify(appeal, "appeal_number", number=value)
+        notify_applicant(appeal, "appeal_number", number=value)
     return value
 
 
@@ -168,7 +168,7 @@ def add_status(appeal: Appeal, clerk: User, text: str) -> StatusEvent:
         appeal.save()
         _status_clocks(appeal, event)
         audit("appeal_status", actor=clerk, obj=appeal, details=text, ip=client_ip())
-        _notify(appeal, "appeal_status", status=text)
+        notify_applicant(appeal, "appeal_status", status=text)
     return event
 
 
@@ -209,7 +209,7 @@ def add_staff_post(appeal: Appeal, clerk: User, body_html: str, files=()) -> Pos
             clocks.organization_replied(appeal, org, now)
             audit("appeal_post", actor=clerk, obj=appeal,
                   details=f"ответ{'; файлы: ' + ', '.join(names) if names else ''}", ip=client_ip())
-            _notify(appeal, "appeal_post", text=html_to_text(body), files=names,
+            notify_applicant(appeal, "appeal_post", text=html_to_text(body), files=names,
                     from_supplier=org.kind == Organization.SUPPLIER, organization=org)
     return post
 
@@ -258,7 +258,7 @@ def place_document(appeal: Appeal, clerk: User, file, doc_type: str,
               details=f"{doc_type}: {document.file_name}"
                       f"{' (требуется подпись заявителя)' if needs_applicant_signature else ''}",
               ip=client_ip())
-        _notify(appeal, "appeal_document", document=document, organization=org)
+        notify_applicant(appeal, "appeal_document", document=document, organization=org)
     return document
 
 
@@ -292,5 +292,5 @@ def _move(appeal: Appeal, clerk: User, state: str) -> Appeal:
             clocks.appeal_closed(appeal, now)
         audit("appeal_archive" if state == Appeal.ARCHIVE else "appeal_unarchive",
               actor=clerk, obj=appeal, ip=client_ip())
-        _notify(appeal, "appeal_status", status=text)
+        notify_applicant(appeal, "appeal_status", status=text)
     return appeal

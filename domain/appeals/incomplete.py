@@ -17,13 +17,13 @@ import datetime as dt
 
 from peewee import fn
 
-from domain.appeals import checklist, search_index
+from domain.appeals import casework, checklist, search_index
 from domain.appeals.access import ANNUL, INCOMPLETE, acting_organization, require
 from domain.client_info import client_ip
 from domain.deadlines import calendar, clocks
 from domain.errors import Refusal
 from domain.files import uploads
-from domain.links import backoffice_link, portal_link
+from domain.links import backoffice_link
 from domain.outbox import notify
 from domain.transactions import locked_appeal, write_transaction
 from models import (
@@ -98,13 +98,6 @@ def _status(appeal: Appeal, text: str, now, *, author, organization=None, code=N
     return event
 
 
-def _notify_applicant(appeal: Appeal, template: str, **context):
-    applicant = User.get_by_id(appeal.applicant_id)
-    appeal.applicant = applicant
-    return notify.email(applicant.notify_email, template, appeal=appeal, case=appeal,
-                        link=portal_link(appeal), **context)
-
-
 def _ready_for_notice(appeal: Appeal):
     if appeal.kind != Appeal.TP:
         raise Refusal(NOT_TP, "items")
@@ -153,7 +146,7 @@ def mark_incomplete(appeal: Appeal, clerk: User, codes, comments: dict | None = 
         audit("appeal_incomplete", actor=clerk, obj=appeal,
               details="; ".join(checklist.label(i.code) for i in items), ip=client_ip())
         due = _due_of(appeal, clocks.COMPLETE_APPLICATION)
-        _notify_applicant(appeal, "appeal_incomplete", status=text, organization=org,
+        casework.notify_applicant(appeal, "appeal_incomplete", status=text, organization=org,
                           items=[(checklist.label(i.code), i.comment) for i in items],
                           due=due)
     return request
@@ -185,7 +178,7 @@ def annul(appeal: Appeal, clerk: User, confirmed: bool) -> StatusEvent:
                         code=StatusCatalog.ANNULLED, for_applicant=True)
         clocks.appeal_closed(appeal, now)
         audit("appeal_annul", actor=clerk, obj=appeal, details=text, ip=client_ip())
-        _notify_applicant(appeal, "appeal_status", status=text)
+        casework.notify_applicant(appeal, "appeal_status", status=text)
     return event
 
 

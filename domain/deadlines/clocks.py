@@ -317,10 +317,7 @@ def missing_items_sent(appeal: Appeal, now: dt.datetime):
         for term in stopped:
             event.start(term.rule_code, who=term.who, organization=term.organization_id,
                         once=False)
-    step = contract_step(appeal)
-    if not AppealTerm.select().where((AppealTerm.appeal == appeal.id)
-                                     & (AppealTerm.rule_code == step)).exists():
-        event.start(step)
+    event.start(contract_step(appeal))  # once per appeal: only if it never started
 
 
 def annullable_overdue(appeal: Appeal, now: dt.datetime) -> AppealTerm | None:

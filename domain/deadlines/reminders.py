@@ -18,6 +18,7 @@ from domain.deadlines import calendar
 from domain.links import backoffice_link, portal_link
 from domain.outbox import notify
 from domain.transactions import write_transaction
+from domain.text import lower_first
 from models import Appeal, AppealTerm, Organization, TermRule, User, utcnow
 
 BATCH = 200
@@ -108,7 +109,7 @@ def _email(term: AppealTerm, template: str):
     appeal.applicant = User.get_by_id(appeal.applicant_id)
     rule = TermRule.get(TermRule.code == term.rule_code)
     grid = Organization.grid()
-    context = dict(appeal=appeal, case=appeal, rule=rule, step=_lower_first(rule.name),
+    context = dict(appeal=appeal, case=appeal, rule=rule, step=lower_first(rule.name),
                    last_day=last_day(term), grid_name=grid.name if grid else "")
     if term.who == TermRule.APPLICANT:
         notify.email(appeal.applicant.notify_email, template, link=portal_link(appeal),
@@ -119,6 +120,3 @@ def _email(term: AppealTerm, template: str):
         notify.email(org.inbox_email, template, org=org, a=appeal, applicant=appeal.applicant,
                      link=backoffice_link(), **context)
 
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]

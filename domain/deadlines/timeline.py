@@ -11,6 +11,7 @@ from peewee import JOIN
 
 from domain.deadlines import calendar, clocks
 from domain.deadlines.terms import WHO
+from domain.text import lower_first
 from models import Appeal, AppealTerm, TermRule, User, utcnow
 
 DONE, CURRENT, NEXT, STOPPED = "done", "current", "next", "stopped"
@@ -67,8 +68,8 @@ class Step:
         """«Ваш шаг: оплатить счет до 19.12.2026 (осталось 5 р. д.)» or «Сейчас: сетевая
         организация направляет проект договора и ТУ — до 14.12.2026 (осталось 3 р. д.)»."""
         if self.who == TermRule.APPLICANT:
-            return f"Ваш шаг: {_lower_first(self.name)} {self.term_text}"
-        doing = DOING.get(self.code, _lower_first(self.name))
+            return f"Ваш шаг: {lower_first(self.name)} {self.term_text}"
+        doing = DOING.get(self.code, lower_first(self.name))
         return f"Сейчас: {ACTOR.get(self.who, '')} {doing} — {self.term_text}"
 
 
@@ -86,9 +87,6 @@ class Timeline:
         (the grid company's before the supplier's), else any (current steps come so)."""
         return self.current[0] if self.current else None
 
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def path_of(appeal: Appeal, supplier_id: int | None = None) -> list[str]:
