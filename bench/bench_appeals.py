@@ -303,7 +303,7 @@ def seed_appeal_terms(rnd, appeal_ids, rows, now, batch, grid_id: int) -> int:
     def due_at(offset_days: int):
         day = in_force.next_working_day(today + dt.timedelta(days=offset_days)) \
             if offset_days > 0 else today + dt.timedelta(days=offset_days)
-        return calendar.end_of_day(day).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return calendar.end_of_day_utc(day)
     terms = []
     for appeal_id, row in zip(appeal_ids, rows):
         if row["state"] == "draft":

@@ -13,7 +13,6 @@ invoice has passed unmet, the clerk may annul it, confirming; it is the catalogu
 Each operation is one transaction with its e-mail in the outbox; callers outside a request
 call notify.flush() after.
 """
-import datetime as dt
 
 from peewee import fn
 
@@ -159,7 +158,7 @@ def _due_of(appeal: Appeal, code: str):
                    & (AppealTerm.state == AppealTerm.OPEN)).first())
     if term is None:
         return None
-    return calendar.moscow_date(term.due_at) - dt.timedelta(days=1)
+    return calendar.last_day_of(term.due_at)
 
 
 def annul(appeal: Appeal, clerk: User, confirmed: bool) -> StatusEvent:

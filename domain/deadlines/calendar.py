@@ -142,6 +142,16 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=MOSCOW)
 
 
+def end_of_day_utc(day: dt.date) -> dt.datetime:
+    """end_of_day() as the models store moments: naive UTC (a term's due_at)."""
+    return end_of_day(day).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def last_day_of(due_at: dt.datetime) -> dt.date:
+    """A term's last day (Moscow) from its stored due_at, the midnight that ends it."""
+    return moscow_date(due_at) - dt.timedelta(days=1)
+
+
 def moscow_date(moment: dt.datetime) -> dt.date:
     """The Moscow date of a moment (naive values are UTC, as the models store them): the
     date of an event a term counts from."""

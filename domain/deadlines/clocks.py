@@ -84,7 +84,7 @@ def due_at(rule: TermRule, moment: dt.datetime, in_force: calendar.WorkingCalend
     """The exclusive end of the rule's term for an event at `moment` (naive UTC), as the
     models store it: the Moscow midnight after the term's last day, in UTC."""
     last_day = due_date(rule, calendar.moscow_date(moment), in_force)
-    return calendar.end_of_day(last_day).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return calendar.end_of_day_utc(last_day)
 
 
 ANY = object()  # _Event.end: the terms of every organisation

@@ -24,10 +24,6 @@ def now() -> dt.datetime:
     return utcnow()
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
 def window(term: str, moment: dt.datetime,
            in_force: calendar.WorkingCalendar | None = None) -> tuple:
     """(after, up_to) bounds on due_at (naive UTC, None: unbounded) of a date filter:
@@ -36,11 +32,11 @@ def window(term: str, moment: dt.datetime,
     if term == OVERDUE:
         return None, moment
     today = calendar.moscow_date(moment)
-    end_today = _utc(calendar.end_of_day(today))
+    end_today = calendar.end_of_day_utc(today)
     if term == TODAY:
         return moment, end_today
     next_day = (in_force or calendar.current()).next_working_day(today + dt.timedelta(days=1))
-    return end_today, _utc(calendar.end_of_day(next_day))
+    return end_today, calendar.end_of_day_utc(next_day)
 
 
 @dataclass(frozen=True)
@@ -71,7 +67,7 @@ class Due:
 def due_of(due_at: dt.datetime, who: str, moment: dt.datetime,
            in_force: calendar.WorkingCalendar) -> Due:
     """The Due of an open term ending (exclusively) at due_at, seen at `moment`."""
-    last_day = calendar.moscow_date(due_at) - dt.timedelta(days=1)
+    last_day = calendar.last_day_of(due_at)
     if moment >= due_at:
         # at least one: a term that ran out at the midnight before a weekend is late too
         return Due(last_day, who, overdue=max(1, in_force.working_days_between(

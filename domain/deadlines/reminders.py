@@ -35,11 +35,6 @@ KINDS = {
 }
 
 
-def last_day(term: AppealTerm) -> dt.date:
-    """The term's last day (Moscow): the day before the midnight stored as due_at."""
-    return calendar.moscow_date(term.due_at) - dt.timedelta(days=1)
-
-
 def _window(kind: str, now: dt.datetime, in_force) -> tuple[dt.datetime, dt.datetime]:
     """(after, up to) the due_at of the terms a kind's reminder is due for at `now`: for
     «before», the terms still running whose last day is at most N working days ahead."""
@@ -47,7 +42,7 @@ def _window(kind: str, now: dt.datetime, in_force) -> tuple[dt.datetime, dt.date
     if days is None:
         return now - OVERDUE_LOOKBACK, now
     horizon = in_force.add_working_days(calendar.moscow_date(now), days)
-    return now, calendar.end_of_day(horizon).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return now, calendar.end_of_day_utc(horizon)
 
 
 def _who(kind: str):
@@ -110,7 +105,7 @@ def _email(term: AppealTerm, template: str):
     rule = TermRule.get(TermRule.code == term.rule_code)
     grid = Organization.grid()
     context = dict(appeal=appeal, case=appeal, rule=rule, step=lower_first(rule.name),
-                   last_day=last_day(term), grid_name=grid.name if grid else "")
+                   last_day=calendar.last_day_of(term.due_at), grid_name=grid.name if grid else "")
     if term.who == TermRule.APPLICANT:
         notify.email(appeal.applicant.notify_email, template, link=portal_link(appeal),
                      **context)

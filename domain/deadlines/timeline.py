@@ -111,7 +111,7 @@ def _rules_with_terms(appeal: Appeal) -> list:
 
 def _step(rule: TermRule, term: AppealTerm, today: dt.date, now: dt.datetime,
           in_force: calendar.WorkingCalendar) -> Step:
-    last_day = calendar.moscow_date(term.due_at) - dt.timedelta(days=1)
+    last_day = calendar.last_day_of(term.due_at)
     state = {AppealTerm.OPEN: CURRENT, AppealTerm.DONE: DONE}.get(term.state, STOPPED)
     moment = term.ended_at if term.state != AppealTerm.OPEN else now
     overdue = left = None
