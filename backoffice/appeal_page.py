@@ -78,7 +78,7 @@ class AppealView(AppealListView):
                       .order_by(StatusEvent.created_at, StatusEvent.id))
         doc_types = list(casework.organization_document_types())
         terms = timeline.staff_timeline(appeal, current_user)
-        rounds = incomplete.rounds(appeal) if _was_incomplete(terms) else []
+        rounds = incomplete.rounds(appeal) if terms.asked_to_complete else []
         html = self.render(
             "backoffice/appeal_page.html", appeal=appeal, applicant=applicant, groups=groups,
             posts=posts, events=events,
@@ -181,13 +181,6 @@ class AppealView(AppealListView):
         """A document's file, for staff who may see the appeal."""
         appeal = appeal_or_404(appeal_id)
         return serving.document_response(document_or_404(appeal, document_id))
-
-
-def _was_incomplete(terms) -> bool:
-    """Whether «Заявка неполная» was ever sent: the applicant's term to complete it started
-    (the timeline tells, so the page reads the rounds only then)."""
-    return any(s.code == clocks.COMPLETE_APPLICATION and s.state != timeline.NEXT
-               for s in terms.steps)
 
 
 def _missed_applicant_term(appeal: Appeal, terms) -> timeline.Step | None:

@@ -13,7 +13,7 @@ from flask_login import current_user
 from domain.appeals import filing as appeal_domain
 from domain.appeals import incomplete, read_marks
 from domain.appeals.listing.params import ListParams
-from domain.deadlines import clocks, timeline
+from domain.deadlines import timeline
 from domain.errors import Refusal
 from domain.text import clean_html
 from models import Appeal, Document, Organization, Post, StatusEvent
@@ -68,10 +68,7 @@ def page_context(appeal: Appeal) -> dict:
     signing = page_signing(appeal, documents, events)
     awaiting = [d for _title, docs in groups for d in docs if signing["signing"][d.id].offered]
     terms = timeline.timeline(appeal)
-    # the rounds of «Заявка неполная» are read only once one was sent (the timeline tells)
-    rounds = incomplete.rounds(appeal) if any(
-        s.code == clocks.COMPLETE_APPLICATION and s.state != timeline.NEXT
-        for s in terms.steps) else []
+    rounds = incomplete.rounds(appeal) if terms.asked_to_complete else []
     return {"posts": posts, "events": events, "attachments": attachments,
             "comment_html": clean_html(appeal.comment_html), "document_groups": groups,
             "awaiting_signature": awaiting, "terms": terms, "rounds": rounds,

@@ -87,6 +87,11 @@ class Timeline:
         (the grid company's before the supplier's), else any (current steps come so)."""
         return self.current[0] if self.current else None
 
+    @property
+    def asked_to_complete(self) -> bool:
+        """Whether «Заявка неполная» was ever sent: the applicant's term to complete the
+        application started (so the pages read the rounds only then)."""
+        return any(s.code == clocks.COMPLETE_APPLICATION and s.state != NEXT for s in self.steps)
 
 
 def path_of(appeal: Appeal, supplier_id: int | None = None) -> list[str]:
