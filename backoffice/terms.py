@@ -7,7 +7,7 @@ and neither adds nor deletes rows (a row without code behind it would count noth
 """
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from backoffice.catalogs import REQUIRED, CatalogView
+from backoffice.catalogs import REQUIRED, CatalogView, _code_cell
 from domain.deadlines import terms
 from models import TermRule
 
@@ -16,6 +16,9 @@ LENGTH_RANGE = "Укажите число от 1 до {}"
 
 def _length_cell(view, context, model, name):
     return terms.length_text(model)
+
+
+LONGEST = max(terms.MAX_LENGTH.values())  # the form's bound; each unit's own in on_model_change
 
 
 class TermRuleView(CatalogView):
@@ -32,7 +35,7 @@ class TermRuleView(CatalogView):
     column_default_sort = ("sort_order", False)
     column_sortable_list = ()
     column_formatters = {
-        "code": lambda v, c, m, n: m.code,
+        "code": _code_cell,
         "who": lambda v, c, m, n: terms.WHO.get(m.who, m.who),
         "starts_on": lambda v, c, m, n: terms.EVENTS.get(m.starts_on, m.starts_on),
         "ends_on": lambda v, c, m, n: terms.EVENTS.get(m.ends_on, m.ends_on),
@@ -42,9 +45,9 @@ class TermRuleView(CatalogView):
     form_args = {
         "name": {"label": "Шаг", "validators": [DataRequired(REQUIRED), Length(max=255)]},
         "length": {"label": "Срок (рабочих дней или календарных месяцев, как у строки)",
-                   "validators": [InputRequired(LENGTH_RANGE.format(250)),
-                                  NumberRange(min=1, max=250,
-                                              message=LENGTH_RANGE.format(250))]},
+                   "validators": [InputRequired(LENGTH_RANGE.format(LONGEST)),
+                                  NumberRange(min=1, max=LONGEST,
+                                              message=LENGTH_RANGE.format(LONGEST))]},
         "legal_basis": {"label": "Основание", "validators": [DataRequired(REQUIRED)]},
     }
 
