@@ -199,15 +199,17 @@ def _answers(request: IncompleteRequest, texts: dict, files: dict) -> dict:
     return answers
 
 
-def _store(answers: dict) -> tuple[dict, list]:
-    """Stream the answers' files to storage: ({item id: stored item}, every stored item);
-    a refused file refuses the whole sending (its message beside its item)."""
+def _store(appeal: Appeal, answers: dict) -> tuple[dict, list]:
+    """Stream the answers' files to storage: ({item id: stored item}, every stored item),
+    counted against the appeal's file limit like every other applicant upload; a refused
+    file refuses the whole sending (its message beside its item)."""
     stored, items = {}, []
     with uploads.discarded_on_failure(items):
         for item_id, (_text, upload) in answers.items():
             if upload is not None:
-                stored[item_id] = uploads.store_upload(upload.stream, upload.filename,
-                                                       field=f"answer_{item_id}")
+                stored[item_id] = uploads.store_upload(
+                    upload.stream, upload.filename, field=f"answer_{item_id}",
+                    room=uploads.room_on(appeal, carried=len(items)))
                 items.append(stored[item_id])
     return stored, items
 
@@ -227,7 +229,7 @@ def send_missing(appeal: Appeal, applicant: User, texts: dict, files: dict) -> I
     if request is None or appeal.state != Appeal.ACTIVE:
         raise Refusal(NOTHING_ASKED)
     answers = _answers(request, texts, files)
-    stored, items = _store(answers)
+    stored, items = _store(appeal, answers)
     with uploads.discarded_on_failure(items), write_transaction():
         appeal = locked_appeal(appeal)
         if IncompleteRequest.get_by_id(request.id).answered_at is not None:

@@ -14,6 +14,7 @@ from models import (
     IncompleteItem,
     IncompleteRequest,
     Notification,
+    Setting,
     User,
 )
 from tests.appeal_factory import make_appeal
@@ -144,6 +145,23 @@ def test_the_whole_loop_from_both_sides(client, clerk_client, applicant, appeal,
         ("complete_application", "done", due(2027, 1, 14)),  # from 08.12.2026
         ("send_contract", "open", due(2027, 1, 15)),  # 20 working days from 09.12.2026
     ]
+
+
+def test_an_answers_file_counts_against_the_appeals_file_limit(client, clerk_client, appeal,
+                                                              clock):
+    """The appeal holds the limit's one file already («Заявка»): the plan sent as an answer
+    is refused beside its item like any other upload, and nothing is written."""
+    Setting.put("max_files_per_appeal", "1")
+    clock.set(2026, 12, 2, 11, 0)
+    mark(clerk_client, appeal, ["site_plan"])
+    asked = items_of(1)["site_plan"]
+    response = client.post(f"/appeals/{appeal.id}/missing", data={
+        f"file_{asked.id}": pdf("План.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert ("Файл «План.pdf» не загружен: к обращению можно приложить не более 1 файла"
+            in text(response))
+    assert IncompleteRequest.get().answered_at is None
+    assert not Document.select().where(Document.file_name == "План.pdf").exists()
 
 
 def test_nothing_to_send_without_an_open_request(client, appeal):
