@@ -58,10 +58,14 @@ class Due:
 
     @property
     def state_text(self) -> str:
-        """«просрочено на 2 р. д.», «истекает сегодня», «осталось 3 р. д.»."""
-        if self.overdue:
-            return f"просрочено на {self.overdue} р. д."
-        return "истекает сегодня" if not self.left else f"осталось {self.left} р. д."
+        return state_text(self.left, self.overdue)
+
+
+def state_text(left: int | None, overdue: int | None) -> str:
+    """«просрочено на 2 р. д.», «истекает сегодня», «осталось 3 р. д.» of a running term."""
+    if overdue:
+        return f"просрочено на {overdue} р. д."
+    return "истекает сегодня" if not left else f"осталось {left} р. д."
 
 
 def due_of(due_at: dt.datetime, who: str, moment: dt.datetime,

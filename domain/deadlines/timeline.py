@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from peewee import JOIN
 
-from domain.deadlines import calendar, clocks
+from domain.deadlines import calendar, clocks, due
 from domain.deadlines.terms import WHO
 from domain.text import lower_first
 from models import Appeal, AppealTerm, TermRule, User, utcnow
@@ -59,9 +59,7 @@ class Step:
         text = f"до {self.last_day:%d.%m.%Y}"
         if self.state != CURRENT:
             return text
-        if self.overdue:
-            return f"{text} (просрочено на {self.overdue} р. д.)"
-        return f"{text} ({'истекает сегодня' if not self.left else f'осталось {self.left} р. д.'})"
+        return f"{text} ({due.state_text(self.left, self.overdue)})"
 
     @property
     def applicant_line(self) -> str:
@@ -114,19 +112,15 @@ def _rules_with_terms(appeal: Appeal) -> list:
             for row in rows]
 
 
-def _step(rule: TermRule, term: AppealTerm, today: dt.date, now: dt.datetime,
+def _step(rule: TermRule, term: AppealTerm, now: dt.datetime,
           in_force: calendar.WorkingCalendar) -> Step:
-    last_day = calendar.last_day_of(term.due_at)
+    """The step of a started term: seen now while open, else as it stood when it ended."""
     state = {AppealTerm.OPEN: CURRENT, AppealTerm.DONE: DONE}.get(term.state, STOPPED)
-    moment = term.ended_at if term.state != AppealTerm.OPEN else now
-    overdue = left = None
-    if moment >= term.due_at:  # past the Moscow midnight after the last day
-        # at least one: a term that ended at midnight before a weekend is late all the same
-        overdue = max(1, in_force.working_days_between(last_day, calendar.moscow_date(moment)))
-    elif state == CURRENT:
-        left = in_force.working_days_between(today, last_day)
+    seen = due.due_of(term.due_at, term.who, now if state == CURRENT else term.ended_at,
+                      in_force)
     return Step(rule.code, rule.name, term.who, rule.legal_basis, state, term.started_at,
-                term.ended_at, last_day, left, overdue)
+                term.ended_at, seen.last_day, seen.left if state == CURRENT else None,
+                seen.overdue)
 
 
 def timeline(appeal: Appeal, *, supplier_id: int | None = None,
@@ -136,25 +130,22 @@ def timeline(appeal: Appeal, *, supplier_id: int | None = None,
     if appeal.state == Appeal.DRAFT:
         return Timeline([])
     now = now or utcnow()
-    today = calendar.moscow_date(now)
     rows = _rules_with_terms(appeal)
     rules = {rule.code: rule for rule, _term in rows}
     terms = [(rule, term) for rule, term in rows if term is not None
              and (supplier_id is None or term.organization_id == supplier_id)]
     # the calendar (a query to see its corrections) only where there is a term to count
     in_force = calendar.current() if terms else None
-    started = sorted((_step(rule, term, today, now, in_force) for rule, term in terms),
+    started = sorted((_step(rule, term, now, in_force) for rule, term in terms),
                      key=lambda s: (s.state == CURRENT, s.started_at, s.code))
     have = {s.code for s in started}
     if have & set(clocks.CONNECT_CODES):  # whichever п.16 row it started under
         have |= set(clocks.CONNECT_CODES)
-    path = path_of(appeal, supplier_id) if appeal.state == Appeal.ACTIVE else []
+    path = path_of(appeal, supplier_id)
     following = [Step(code, rules[code].name, rules[code].who, rules[code].legal_basis, NEXT)
-                 for code in path if code not in have and code in rules]
-    rank = {code: i for i, code in enumerate(path_of(appeal, supplier_id))}
-    current = sorted((s for s in started if s.state == CURRENT),
-                     key=lambda s: (s.who != TermRule.APPLICANT, rank.get(s.code, len(rank)),
-                                    s.last_day))
+                 for code in (path if appeal.state == Appeal.ACTIVE else [])
+                 if code not in have and code in rules]
+    current = sorted((s for s in started if s.state == CURRENT), key=_headline_key(path))
     done = [s for s in started if s.state != CURRENT]
     return Timeline(done + current + following)
 
@@ -169,10 +160,10 @@ def staff_timeline(appeal: Appeal, clerk: User, now: dt.datetime | None = None) 
     return timeline(appeal, supplier_id=clerk.organization_id, now=now)
 
 
-def _headline_key(appeal: Appeal):
-    """The order timeline() gives an appeal's current steps: the applicant's own first,
-    then by the path, then by the last day."""
-    rank = {code: i for i, code in enumerate(path_of(appeal))}
+def _headline_key(path: list[str]):
+    """The order of an appeal's current steps: the applicant's own first, then by the
+    appeal's path (path_of), then by the last day."""
+    rank = {code: i for i, code in enumerate(path)}
     return lambda s: (s.who != TermRule.APPLICANT, rank.get(s.code, len(rank)), s.last_day)
 
 
@@ -191,11 +182,11 @@ def attach_headlines(appeals, now: dt.datetime | None = None) -> None:
                 .where(AppealTerm.appeal.in_(list(by_id)) & (AppealTerm.state == AppealTerm.OPEN)))
     if not rows:
         return
-    in_force, today = calendar.current(), calendar.moscow_date(now)
+    in_force = calendar.current()
     steps: dict = {}
     for term in rows:
-        steps.setdefault(term.appeal_id, []).append(_step(term.rule, term, today, now, in_force))
+        steps.setdefault(term.appeal_id, []).append(_step(term.rule, term, now, in_force))
     for appeal_id, current in steps.items():
         appeal = by_id[appeal_id]
         if appeal.state == Appeal.ACTIVE:
-            appeal.headline = min(current, key=_headline_key(appeal))
+            appeal.headline = min(current, key=_headline_key(path_of(appeal)))
