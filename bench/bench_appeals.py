@@ -294,7 +294,6 @@ def seed_appeal_terms(rnd, appeal_ids, rows, now, batch, grid_id: int) -> int:
     applications, the supplier's on some of those naming one; archived appeals' terms are
     done. Then the appeals' copies of their earliest (clocks.summarise, in bulk)."""
     from domain.deadlines import calendar, clocks
-    from domain.setup.migrations import fill_term_summary
     from models import AppealTerm
     today = calendar.moscow_date(now)
     in_force = calendar.current()
@@ -332,7 +331,7 @@ def seed_appeal_terms(rnd, appeal_ids, rows, now, batch, grid_id: int) -> int:
                           "ended_at": None if open_ else row["updated_at"],
                           "state": AppealTerm.OPEN if open_ else AppealTerm.DONE})
     _insert(AppealTerm, terms, batch)
-    fill_term_summary()
+    clocks.summarise_many()
     return len(terms)
 
 

@@ -83,6 +83,15 @@ def add_read_marks_and_signing_data(migrator):
     migrate(*operations)
 
 
+def _missing_columns(migrator, model, names) -> list:
+    """Operations adding the model's fields of these names the table lacks (nullable ones:
+    a NOT NULL column takes plain ALTER TABLE, see add_tp_term_facts)."""
+    table = model._meta.table_name
+    columns = {column.name for column in db.get_columns(table)}
+    return [migrator.add_column(table, name, getattr(model, name))
+            for name in names if name not in columns]
+
+
 def _missing_indexes(migrator, model) -> list:
     """Operations adding the indexes of the model's Meta the database lacks, on columns it
     has: an index on a column a later step adds is left to that step (SQLite would take the
@@ -127,9 +136,7 @@ def add_catalogue_codes(migrator):
     columns = [(DocumentType, "code"), (StatusCatalog, "code"), (Document, "type_code"),
                (StatusEvent, "code"), (Appeal, "last_status_kind")]
     for model, name in columns:
-        table = model._meta.table_name
-        if name not in {c.name for c in db.get_columns(table)}:
-            migrate(migrator.add_column(table, name, getattr(model, name)))
+        migrate(*_missing_columns(migrator, model, [name]))
     migrate(*_missing_indexes(migrator, DocumentType), *_missing_indexes(migrator, Appeal))
     seed_catalogues()
     _fill_document_type_codes()
@@ -282,9 +289,7 @@ REMINDER_MARKS = ("reminded_before_at", "reminded_overdue_at", "applicant_starte
 def add_term_reminder_marks(migrator):
     """Version 13: the reminder marks of appeal_term (nullable: the terms running now get
     the reminders still ahead of them; their «step starts» e-mail is not sent late)."""
-    columns = {c.name for c in db.get_columns("appeal_term")}
-    migrate(*[migrator.add_column("appeal_term", name, getattr(AppealTerm, name))
-              for name in REMINDER_MARKS if name not in columns])
+    migrate(*_missing_columns(migrator, AppealTerm, REMINDER_MARKS))
 
 
 TERM_SUMMARY = ("term_due_at", "term_who", "term_code", "supplier_term_due_at")
@@ -294,16 +299,10 @@ def add_term_summary(migrator):
     """Version 14: the appeal's copy of its earliest open term (Appeal.term_*, kept by
     clocks.summarise) with its indexes and appeal_term's (appeal, state, due_at), filled
     from appeal_term for the appeals with an open term."""
-    columns = {c.name for c in db.get_columns("appeal")}
-    migrate(*[migrator.add_column("appeal", name, getattr(Appeal, name))
-              for name in TERM_SUMMARY if name not in columns])
+    migrate(*_missing_columns(migrator, Appeal, TERM_SUMMARY))
     migrate(*_missing_indexes(migrator, Appeal), *_missing_indexes(migrator, AppealTerm))
-    fill_term_summary()
-
-
-def fill_term_summary():
-    """Set Appeal.term_* of every appeal with an open term (the bench seeds use it too)."""
     clocks.summarise_many()
+
 
 
 TP_FACTS = ("public_buyer", "distance_near")
