@@ -16,8 +16,9 @@ class TermBoardView(StaffMixin, BaseView):
     @expose("/")
     def index(self):
         params = board_params(request.args)
-        page, groups = board_page(current_user, params)
-        total, capped = board_count(current_user, params.term) if page.next_cursor \
+        moment = due.now()  # one moment for the page and its count
+        page, groups = board_page(current_user, params, moment=moment)
+        total, capped = board_count(current_user, params.term, moment) if page.next_cursor \
             or page.prev_cursor else (len(page.rows), False)
         return self.render("backoffice/term_board.html", f=params, page=page, groups=groups,
                            total=total, capped=capped, terms=due.TERM_FILTERS,
