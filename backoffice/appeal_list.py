@@ -18,7 +18,7 @@ from domain.appeals.listing.params import COMPLIES, KINDS, NUMBERED, STAFF, List
 from domain.appeals.listing.queries import staff_page
 from domain.deadlines import due
 from domain.response_headers import csp_nonce
-from models import Appeal, Organization, StatusCatalog, TermRule, User
+from models import Appeal, Organization, StatusCatalog, User
 
 PAGE_SIZE = 25
 # What each list imposes whatever its URL says.
@@ -50,15 +50,6 @@ def _organizations(rows) -> list:
     return [o for o in everyone if o.kind == Organization.SUPPLIER]
 
 
-def attach_due(rows, user: User) -> None:
-    """Each row's «Срок» (row.due) from the appeal's copy of its earliest open term; a
-    supplier's clerk's from its supplier's (Appeal.supplier_term_due_at)."""
-    if user.role == User.SUPPLIER_CLERK:
-        due.attach(rows, "supplier_term_due_at", lambda row: TermRule.SUPPLIER)
-    else:
-        due.attach(rows, "term_due_at", lambda row: row.term_who)
-
-
 class AppealListView(StaffMixin, BaseView):
     """One list of appeals; `preset` fixes what the menu item means."""
     preset = "all"
@@ -69,7 +60,6 @@ class AppealListView(StaffMixin, BaseView):
         """The list page: filters, search, sort, keyset pages, an estimated total."""
         f = staff_params(request.args, self.preset)
         page, total, capped = staff_page(current_user, f, PAGE_SIZE)
-        attach_due(page.rows, current_user)
         statuses = [s.name for s in StatusCatalog.select(StatusCatalog.name)
                     .order_by(StatusCatalog.sort_order, StatusCatalog.name)]
         suppliers = _organizations(page.rows)

@@ -20,7 +20,7 @@ from domain.appeals.listing.keyset import PAGE_SIZE, Page, bounded, keyset_page,
 from domain.appeals.listing.params import ListParams
 from domain.appeals.listing.search import text_condition, text_search, words_of
 from domain.deadlines import due
-from models import Appeal, AppealUnread, Organization, User, is_postgres
+from models import Appeal, AppealUnread, Organization, TermRule, User, is_postgres
 
 # Only the columns a row needs: the comment and the search column can be large.
 LIST_COLUMNS = (Appeal.id, Appeal.applicant, Appeal.kind, Appeal.state, Appeal.organization,
@@ -55,11 +55,11 @@ def applicant_page(applicant, params: ListParams, size: int = PAGE_SIZE) -> Page
 
 
 def _staff_narrowed(query, user: User, params: ListParams, size: int = PAGE_SIZE,
-                    counting: bool = False):
+                    counting: bool = False, moment=None):
     """Apply the clerk's visibility scope, every filter and the text search of `params`
     (`counting`: for a capped count, which plans the text search differently)."""
     query = narrowed(query.where(visible_condition(user)), params, counting)
-    condition = term_condition(params.term, *term_columns(user), due.now())
+    condition = term_condition(params.term, *term_columns(user), moment or due.now())
     if condition is not None:
         query = query.where(condition)
     # params.unread: see _with_unread, joined by staff_query and staff_count_query.
@@ -96,7 +96,7 @@ def sort_keys(params: ListParams):
     return getattr(Appeal, sort.field), Appeal.id, sort.descending
 
 
-def staff_query(user: User, params: ListParams, size: int):
+def staff_query(user: User, params: ListParams, size: int, moment=None):
     """The appeals the user may see that match the filters, with related rows joined.
 
     Each row carries `staff_unread`: unread for the user's organisation (its appeal_unread
@@ -112,18 +112,19 @@ def staff_query(user: User, params: ListParams, size: int):
         .join(User, on=(Appeal.applicant == User.id), attr="applicant"))
     # The recipient and the supplier come from the page's organisations (the view's): a
     # handful of rows, where two more joins cost PostgreSQL more planning than running.
-    return _staff_narrowed(_with_unread(query, user, params), user, params, size)
+    return _staff_narrowed(_with_unread(query, user, params), user, params, size,
+                           moment=moment)
 
 
-def staff_count_query(user: User, params: ListParams):
+def staff_count_query(user: User, params: ListParams, moment=None):
     """The same rows as staff_query without the joins, for counting."""
     query = Appeal.select(Appeal.id)
     if params.unread:
         query = _with_unread(query, user, params)
-    return _staff_narrowed(query, user, params, counting=True)
+    return _staff_narrowed(query, user, params, counting=True, moment=moment)
 
 
-def _counted(user: User, params: ListParams) -> tuple:
+def _counted(user: User, params: ListParams, moment=None) -> tuple:
     """estimated_total's arguments for a back-office list: its count query, a cache key
     of the filters and who looks (their role and organisation decide visibility), and
     the order. PostgreSQL counts a search through its trigram bitmap (which the order
@@ -132,7 +133,7 @@ def _counted(user: User, params: ListParams) -> tuple:
     order = ordering(column, id_column, descending) \
         if is_postgres() and not words_of(params.q) else ()
     key = ((user.role, user.organization_id), replace(params, after="", before=""))
-    return (lambda: staff_count_query(user, params)), key, order
+    return (lambda: staff_count_query(user, params, moment)), key, order
 
 
 def staff_count(user: User, params: ListParams) -> tuple[int, bool]:
@@ -141,9 +142,21 @@ def staff_count(user: User, params: ListParams) -> tuple[int, bool]:
 
 
 def staff_page(user: User, params: ListParams, size: int) -> tuple[Page, int, bool]:
-    """One page of a back-office list and its total: (page, total, capped)."""
+    """One page of a back-office list, each row with its «Срок» (row.due), and its total:
+    (page, total, capped); the filter, the count and the rows' days seen at one moment."""
+    moment = due.now()
     column, id_column, descending = sort_keys(params)
-    query = bounded(staff_query(user, params, size), column, descending, params)
+    query = bounded(staff_query(user, params, size, moment), column, descending, params)
     page = keyset_page(query, column, descending, params, size, id_column=id_column)
+    attach_due(page.rows, user, moment)
     paged = bool(params.after or params.before)
-    return (page, *page_total(page, paged, *_counted(user, params)))
+    return (page, *page_total(page, paged, *_counted(user, params, moment)))
+
+
+def attach_due(rows, user: User, moment) -> None:
+    """Each row's «Срок» (row.due) from the column term_columns() gives the user (a
+    supplier's clerk: its supplier's term, which the supplier always acts on)."""
+    due_column, who_column = term_columns(user)
+    who_of = ((lambda row: getattr(row, who_column.name)) if who_column is not None
+              else (lambda row: TermRule.SUPPLIER))
+    due.attach(rows, due_column.name, who_of, moment)
